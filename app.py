@@ -1,0 +1,136 @@
+"""Tryggvandring: the application factory. Run with `flask --app app run`."""
+from __future__ import annotations
+
+import importlib
+import os
+
+import sqlalchemy as sa
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from walks import i18n, settings
+from walks.extensions import babel, csrf, db, login_manager, migrate
+
+# Each capability wires itself in with init_app(app): blueprints, CLI commands, hooks.
+CAPABILITIES = (
+    "walks.i18n",
+    "walks.auth",
+    "walks.categories",
+    "walks.areas",
+    "walks.capture",
+    "walks.review",
+    "walks.exports",
+    "walks.reports",
+    "walks.open311",
+    "walks.actors",
+    "walks.actions",
+    "walks.demo",
+    "maps.views",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(settings.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(i18n.translation_directories()))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+
+    for name in CAPABILITIES:
+        importlib.import_module(name).init_app(app)
+
+    _register_pages(app)
+    _register_errors(app)
+    return app
+
+
+@sa.event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL, a busy timeout and foreign keys on every SQLite connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _register_pages(app: Flask) -> None:
+    @app.get("/")
+    def index():
+        if current_user.is_authenticated:
+            return redirect(url_for("areas.index"))
+        return render_template("index.html")
+
+    @app.context_processor
+    def inject_helpers():
+        def nav_url(endpoint: str, **values) -> str | None:
+            """The URL of an endpoint, or None while its capability is not built."""
+            return url_for(endpoint, **values) if endpoint in app.view_functions else None
+        return {"nav_url": nav_url}
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(sa.text("SELECT 1"))
+        return {"status": "ok"}
+
+
+def wants_json() -> bool:
+    return (request.path.startswith(("/api/", "/open311/"))
+            or request.accept_mimetypes.best == "application/json"
+            or request.is_json)
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        message = _("The form has expired or was not sent from this site. Reload the page and try again.")
+        if wants_json():
+            return jsonify(error=message), 400
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        db.session.rollback()
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have permission to do that."),
+            404: _("The page was not found."),
+            405: _("That method is not allowed here."),
+            409: _("That conflicts with what is already stored."),
+            413: _("The upload is too large."),
+            429: _("Too many attempts. Wait a while and try again."),
+        }
+        message = error.description if getattr(error, "custom_message", False) else \
+            messages.get(error.code, error.name)
+        if wants_json():
+            return jsonify(error=message), error.code
+        return render_template("error.html", code=error.code, message=message), error.code
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        db.session.rollback()
+        if app.testing:
+            raise error
+        app.logger.exception("Unhandled error")
+        message = _("Something went wrong on our side. Nothing was saved; try again.")
+        if wants_json():
+            return jsonify(error=message), 500
+        return render_template("error.html", code=500, message=message), 500

@@ -1,0 +1,1 @@
+"""Folium map builders (pure functions) and the locally served map assets."""

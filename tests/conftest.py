@@ -1,0 +1,69 @@
+"""A fresh app per test: its own SQLite file and upload folder under tmp_path."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import create_app
+from walks import i18n
+from walks.categories.service import seed_categories
+from walks.extensions import db
+
+from . import factories
+
+i18n.compile_catalogs()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SERVER_NAME": "localhost",
+    })
+    with app.app_context():
+        db.create_all()
+        seed_categories()
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """The factories, bound to the test's app: make.walk(), make.observation(...)."""
+    return factories
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client, app):
+    """Log a user in through the real login form; returns the user."""
+    def do_login(user=None, password="correct horse battery"):
+        user = user or factories.user(password=password)
+        page = client.get("/login")
+        response = client.post("/login", data={
+            "email": user.email, "password": password, "csrf_token": csrf_token_from(page.get_data(True))})
+        assert response.status_code in (302, 303), response.get_data(True)
+        return user
+    return do_login

@@ -1,0 +1,1 @@
+"""Tryggvandring's domain: models, services and blueprints, one module per capability."""

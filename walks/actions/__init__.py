@@ -1,0 +1,5 @@
+"""actions: placeholder until its issue is built."""
+
+
+def init_app(app):
+    pass

@@ -1,0 +1,5 @@
+"""Demo data: placeholder until the foundation issue builds it."""
+
+
+def init_app(app):
+    pass

@@ -1,0 +1,5 @@
+"""open311: placeholder until its issue is built."""
+
+
+def init_app(app):
+    pass
