@@ -28,6 +28,7 @@ CAPABILITIES = (
     "walks.open311",
     "walks.actors",
     "walks.actions",
+    "walks.followup",
     "walks.demo",
     "maps.views",
 )
