@@ -1,12 +1,13 @@
 """A fresh app per test: its own SQLite file and upload folder under tmp_path."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
 from app import create_app
-from walks import i18n
+from walks import i18n, settings
 from walks.categories.service import seed_categories
 from walks.extensions import db
 
@@ -14,22 +15,35 @@ from . import factories
 
 i18n.compile_catalogs()
 
+# Set TEST_DATABASE_URL (postgresql://...) to run the suite against a real PostgreSQL.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def database_uri(tmp_path) -> str:
+    if TEST_DATABASE_URL:
+        return settings.from_environment({"DATABASE_URL": TEST_DATABASE_URL})["SQLALCHEMY_DATABASE_URI"]
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
 
 @pytest.fixture
 def app(tmp_path):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_uri(tmp_path),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",
     })
     with app.app_context():
+        if TEST_DATABASE_URL:
+            db.drop_all()
         db.create_all()
         seed_categories()
         db.session.commit()
         yield app
         db.session.remove()
+        if TEST_DATABASE_URL:
+            db.drop_all()
         db.engine.dispose()
 
 

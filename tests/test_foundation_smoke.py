@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from walks.extensions import db
@@ -11,6 +12,8 @@ def test_app_starts_and_seeds_categories(app, client):
 
 
 def test_sqlite_pragmas(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
