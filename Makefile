@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test install install-dev translations db demo bench clean
+.PHONY: run test test-postgres install install-dev translations db demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -38,6 +38,11 @@ run: demo
 
 test: install-dev translations
 	$(BIN)/python -m pytest
+
+# The suite (but the browser tests) against PostgreSQL: TEST_DATABASE_URL=postgresql://... make test-postgres
+test-postgres: install-dev translations
+	test -n "$(TEST_DATABASE_URL)" || (echo "set TEST_DATABASE_URL=postgresql://..." >&2; exit 2)
+	$(BIN)/python -m pytest -m "not e2e" -p no:cacheprovider
 
 bench: install-dev translations
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
