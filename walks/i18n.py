@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,8 @@ def compile_catalogs() -> list[Path]:
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
-    chosen = request.cookies.get(LANG_COOKIE)
+    # CLI commands and services called outside a request speak the default language.
+    chosen = request.cookies.get(LANG_COOKIE) if has_request_context() else None
     if chosen in languages:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
