@@ -72,3 +72,10 @@ def desktop(browser):
     page.errors = errors
     yield page
     context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/e2e is a browser test (deselect with -m 'not e2e')."""
+    for item in items:
+        if "/tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
