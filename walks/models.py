@@ -220,6 +220,7 @@ class Observation(db.Model):
     hidden_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
     hidden_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     merged_into_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("observations.id"))
+    media_url: Mapped[str] = mapped_column(sa.String(500), default="")  # given by an Open311 client
 
     walk: Mapped[Optional[Walk]] = relationship(back_populates="observations")
     area: Mapped[Optional[Area]] = relationship()
