@@ -1,5 +1,6 @@
-"""followup: placeholder until its issue is built."""
+"""followup: an area's dashboard (charts drawn as inline SVG) and the before/after comparison of two walks."""
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+    app.register_blueprint(bp)

@@ -1,0 +1,255 @@
+"""Follow-up figures: the dashboard of an area and the before/after comparison of two walks.
+
+Plain functions over the models. Hidden observations and those merged into another are left out
+everywhere: they are not part of the picture the walk gave.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (ACTION_STATUSES, SAFETY_RATINGS, THEMES, ActionItem, Area, FaultReport,
+                      FaultReportItem, Observation, Walk)
+
+SENT_STATUSES = ("sent", "acknowledged", "resolved", "rejected")
+ACTION_CLOSED = ("done", "cancelled")
+FAULT_CLOSED = ("resolved", "dismissed")
+
+
+class CompareError(ValueError):
+    """Two walks that cannot be compared; the message says why."""
+
+
+def visible_observations(walk_ids) -> list[Observation]:
+    """The walks' observations that count: not hidden, not merged into another."""
+    if not walk_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Observation)
+        .where(Observation.walk_id.in_(list(walk_ids)), Observation.hidden.is_(False),
+               Observation.merged_into_id.is_(None))
+        .options(selectinload(Observation.category))
+        .order_by(Observation.observed_at, Observation.id)))
+
+
+def safety_summary(observations) -> dict:
+    """Count, mean and distribution (ratings 0–3) of perceived safety."""
+    ratings = [o.safety for o in observations if o.safety in SAFETY_RATINGS]
+    counts = Counter(ratings)
+    return {
+        "count": len(ratings),
+        "mean": round(statistics.fmean(ratings), 2) if ratings else None,
+        "distribution": [counts.get(r, 0) for r in SAFETY_RATINGS],
+    }
+
+
+def days_between(start: dt.datetime, end: dt.datetime) -> float:
+    return (end - start).total_seconds() / 86400
+
+
+def median(values) -> float | None:
+    values = list(values)
+    return round(statistics.median(values), 1) if values else None
+
+
+def area_walks(area: Area) -> list[Walk]:
+    return list(db.session.scalars(
+        sa.select(Walk).where(Walk.area_id == area.id).order_by(Walk.starts_at, Walk.id)))
+
+
+def _fault_items(area: Area, walk_ids) -> list[FaultReportItem]:
+    """Items of sent reports about this area's observations (by the observation's area or walk)."""
+    in_area = sa.or_(Observation.area_id == area.id, Observation.walk_id.in_(list(walk_ids) or [-1]))
+    return list(db.session.scalars(
+        sa.select(FaultReportItem)
+        .join(FaultReport, FaultReportItem.report_id == FaultReport.id)
+        .join(Observation, FaultReportItem.observation_id == Observation.id)
+        .where(in_area, FaultReportItem.status.in_(SENT_STATUSES))
+        .options(selectinload(FaultReportItem.report), selectinload(FaultReportItem.observation))
+        .order_by(FaultReportItem.id)))
+
+
+def resolve_days(item: FaultReportItem) -> float | None:
+    """Days from sending the report to resolving the item: the report's resolved_at when it has
+    one, else the item's last change (an item can be resolved on its own, e.g. over Open311)."""
+    if item.status != "resolved" or item.report.sent_at is None:
+        return None
+    end = item.report.resolved_at or item.updated_at
+    if end is None or end < item.report.sent_at:
+        return None
+    return days_between(item.report.sent_at, end)
+
+
+def fault_figures(items, walk_ids) -> dict:
+    by_status = Counter(item.status for item in items)
+    per_walk = {walk_id: {"sent": 0, "resolved": 0} for walk_id in walk_ids}
+    outside = {"sent": 0, "resolved": 0}
+    for item in items:
+        bucket = per_walk.get(item.observation.walk_id, outside)
+        bucket["sent"] += 1
+        bucket["resolved"] += item.status == "resolved"
+    return {
+        "sent": len(items),
+        "by_status": {status: by_status.get(status, 0) for status in SENT_STATUSES},
+        "resolved": by_status.get("resolved", 0),
+        "open": by_status.get("sent", 0) + by_status.get("acknowledged", 0),
+        "median_days_to_resolve": median(d for d in map(resolve_days, items) if d is not None),
+        "per_walk": per_walk,
+        "outside_walks": outside,
+    }
+
+
+def action_figures(area: Area, today: dt.date) -> dict:
+    actions = list(db.session.scalars(sa.select(ActionItem).where(ActionItem.area_id == area.id)))
+    by_status = Counter(a.status for a in actions)
+    overdue = [a for a in actions
+               if a.due_date is not None and a.due_date < today and a.status not in ACTION_CLOSED]
+    return {
+        "total": len(actions),
+        "by_status": {status: by_status.get(status, 0) for status in ACTION_STATUSES},
+        "overdue": len(overdue),
+    }
+
+
+def area_figures(area: Area, today: dt.date) -> dict:
+    """Everything the dashboard of an area shows, as plain values."""
+    walks = area_walks(area)
+    walk_ids = [w.id for w in walks]
+    observations = visible_observations(walk_ids)
+    by_walk: dict[int, list[Observation]] = {walk_id: [] for walk_id in walk_ids}
+    for obs in observations:
+        by_walk[obs.walk_id].append(obs)
+    faults = fault_figures(_fault_items(area, walk_ids), walk_ids)
+    walk_rows = []
+    for walk in walks:
+        themes = Counter(o.category.theme for o in by_walk[walk.id])
+        walk_rows.append({
+            "id": walk.id,
+            "title": walk.title,
+            "starts_at": walk.starts_at,
+            "status": walk.status,
+            "observations": len(by_walk[walk.id]),
+            "themes": {theme: themes.get(theme, 0) for theme in THEMES},
+            "safety": safety_summary(by_walk[walk.id]),
+            "faults": faults["per_walk"][walk.id],
+        })
+    return {
+        "area": {"id": area.id, "name": area.name},
+        "today": today,
+        "walks": walk_rows,
+        "observations": len(observations),
+        "faults": {key: value for key, value in faults.items() if key != "per_walk"},
+        "actions": action_figures(area, today),
+    }
+
+
+def default_pair(area: Area) -> tuple[Walk | None, Walk | None]:
+    """The area's first and latest walk; planned walks only when there are not two others."""
+    walks = area_walks(area)
+    held = [w for w in walks if w.status != "planned"]
+    pool = held if len(held) >= 2 else walks
+    if len(pool) < 2:
+        return (pool[0] if pool else None), None
+    return pool[0], pool[-1]
+
+
+def check_pair(before: Walk, after: Walk, area: Area | None = None) -> None:
+    """Raise CompareError unless the two walks are two different walks of one area."""
+    if before.id == after.id:
+        raise CompareError(_("Choose two different walks: the same walk was given twice."))
+    if area is not None:
+        for walk in (before, after):
+            if walk.area_id != area.id:
+                raise CompareError(_("The walk “%(title)s” belongs to another area than %(area)s. "
+                                     "Only walks of the same area can be compared.",
+                                     title=walk.title, area=area.name))
+    if before.area_id != after.area_id:
+        raise CompareError(_("The walks “%(before)s” and “%(after)s” belong to different areas. "
+                             "Only walks of the same area can be compared.",
+                             before=before.title, after=after.title))
+
+
+def compare_walks(before: Walk, after: Walk) -> dict:
+    """The figures of two walks of one area side by side: counts per category, perceived safety,
+    and what became of the faults found on the first walk."""
+    check_pair(before, after)
+    first = visible_observations([before.id])
+    second = visible_observations([after.id])
+    count_before = Counter(o.category_id for o in first)
+    count_after = Counter(o.category_id for o in second)
+    categories = {o.category.id: o.category for o in first + second}
+    rows = [{"category": category,
+             "before": count_before.get(category.id, 0),
+             "after": count_after.get(category.id, 0),
+             "change": count_after.get(category.id, 0) - count_before.get(category.id, 0)}
+            for category in sorted(categories.values(), key=lambda c: (c.sort_order, c.id))]
+    faults = [o for o in first if o.category.is_fault]
+    return {
+        "before": {"walk": before, "observations": len(first), "safety": safety_summary(first)},
+        "after": {"walk": after, "observations": len(second), "safety": safety_summary(second)},
+        "categories": rows,
+        "faults": {
+            "total": len(faults),
+            "resolved": sum(o.status == "resolved" for o in faults),
+            "dismissed": sum(o.status == "dismissed" for o in faults),
+            "open": [o for o in faults if o.status not in FAULT_CLOSED],
+        },
+        "points": {"before": first, "after": second},
+    }
+
+
+def mean_change(comparison: dict) -> float | None:
+    before, after = comparison["before"]["safety"]["mean"], comparison["after"]["safety"]["mean"]
+    return None if before is None or after is None else round(after - before, 2)
+
+
+def map_points(comparison: dict, locale: str, link: Callable[[Observation], str | None]) -> dict:
+    """The difference map's data: plain values only (the page hands them to Leaflet as JSON)."""
+    open_ids = {o.id for o in comparison["faults"]["open"]}
+
+    def point(obs: Observation, which: str) -> dict:
+        return {"id": obs.id, "lat": obs.lat, "lon": obs.lon, "which": which,
+                "category": obs.category.name(locale), "text": obs.text, "safety": obs.safety,
+                "status": obs.status, "open_fault": obs.id in open_ids, "url": link(obs)}
+
+    return {"before": [point(o, "before") for o in comparison["points"]["before"]],
+            "after": [point(o, "after") for o in comparison["points"]["after"]]}
+
+
+def comparison_json(comparison: dict, locale: str) -> dict:
+    """The machine twin of the compare page."""
+    def walk_part(part: dict) -> dict:
+        walk = part["walk"]
+        return {"id": walk.id, "title": walk.title, "starts_at": walk.starts_at.isoformat(),
+                "observations": part["observations"], "safety": part["safety"]}
+
+    faults = comparison["faults"]
+    return {
+        "before": walk_part(comparison["before"]),
+        "after": walk_part(comparison["after"]),
+        "mean_safety_change": mean_change(comparison),
+        "categories": [{"code": row["category"].code, "name": row["category"].name(locale),
+                        "before": row["before"], "after": row["after"], "change": row["change"]}
+                       for row in comparison["categories"]],
+        "faults_from_first_walk": {
+            "total": faults["total"], "resolved": faults["resolved"], "dismissed": faults["dismissed"],
+            "open": [{"id": o.id, "category": o.category.code, "text": o.text, "status": o.status,
+                      "lat": o.lat, "lon": o.lon} for o in faults["open"]],
+        },
+    }
+
+
+def figures_json(figures: dict) -> dict:
+    """The machine twin of the dashboard: dates as ISO strings."""
+    return {
+        **figures,
+        "today": figures["today"].isoformat(),
+        "walks": [{**row, "starts_at": row["starts_at"].isoformat()} for row in figures["walks"]],
+    }
