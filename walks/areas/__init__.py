@@ -1,5 +1,7 @@
-"""areas: placeholder until its issue is built."""
+"""areas: the coordinator's home – areas with their walks, join codes, QR codes and posters."""
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+
+    app.register_blueprint(bp)

@@ -1,5 +1,53 @@
-"""auth: placeholder until its issue is built."""
+"""auth: coordinator accounts, log in and out, and the create-user command."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db, login_manager
+from ..models import User
+from . import service
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", default="coordinator", show_default=True, help="admin, coordinator or viewer")
+@click.option("--name", default="", help="The name shown in the app.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for (twice) when not given.")
+@with_appcontext
+def create_user_command(email, role, name, password):
+    """Create a login account: flask --app app create-user EMAIL --role coordinator"""
+    try:
+        user = service.create_user(email, password, role=role, name=name)
+    except service.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+
+    app.config.setdefault("LOGIN_IP_MAX_FAILURES", 20)
+    app.config.setdefault("LOGIN_IP_WINDOW_SECONDS", 600)
+    app.extensions["login_throttle"] = (
+        service.FailureWindow(app.config["LOGIN_IP_MAX_FAILURES"], app.config["LOGIN_IP_WINDOW_SECONDS"]),
+        service.FailureWindow(app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCK_SECONDS"]),
+    )
+    app.register_blueprint(bp)
+    app.cli.add_command(create_user_command)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Log in to see that page.")
+    login_manager.login_message_category = "warning"

@@ -1,10 +1,14 @@
 """Categories: the default set, and the rules for changing them."""
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Category, Observation
+from ..models import THEMES, Category, Observation, RoutingRule, audit
 
 # (code, Swedish name, English name, theme, colour, icon, is a fixable fault, has the offensive flag,
 #  default recipient kind). Places and the physical environment only: no category labels people.
@@ -63,3 +67,109 @@ def active_categories() -> list[Category]:
 def category_in_use(category: Category) -> bool:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Observation).where(Observation.category_id == category.id)) > 0
+
+
+class CategoryError(ValueError):
+    """A change to the categories that is refused; str(error) says why, `field` where."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Categories describe places and the physical environment; these words label groups of people (DOMAIN.md).
+PEOPLE_LABELS = ("missbruk", "narkoman", "hemlös", "tiggare", "tiggeri", "gäng", "invandrar", "romer",
+                 "ungdomsgäng", "alkis", "drug user", "addict", "homeless", "beggar", "gang", "immigrant")
+
+
+def _clean(values: dict) -> dict:
+    name_sv = (values.get("name_sv") or "").strip()
+    name_en = (values.get("name_en") or "").strip()
+    if not name_sv:
+        raise CategoryError(_l("Give the category a Swedish name."), "name_sv")
+    if not name_en:
+        raise CategoryError(_l("Give the category an English name."), "name_en")
+    for field, name in (("name_sv", name_sv), ("name_en", name_en)):
+        if len(name) > 120:
+            raise CategoryError(_l("The name is too long (at most 120 characters)."), field)
+        lowered = name.lower()
+        if any(label in lowered for label in PEOPLE_LABELS):
+            raise CategoryError(_l("Categories describe places and the physical environment, not groups "
+                                   "of people."), field)
+    theme = values.get("theme")
+    if theme not in THEMES:
+        raise CategoryError(_l("Choose one of the themes."), "theme")
+    color = (values.get("color") or "").strip()
+    if not COLOR_PATTERN.match(color):
+        raise CategoryError(_l("The colour must look like #1f6fb2."), "color")
+    icon = (values.get("icon") or "").strip()
+    if not icon or len(icon) > 8:
+        raise CategoryError(_l("The icon is one emoji or a short symbol (at most 8 characters)."), "icon")
+    return {"name_sv": name_sv, "name_en": name_en, "theme": theme, "color": color.lower(), "icon": icon,
+            "is_fault": bool(values.get("is_fault")),
+            "has_offensive_flag": bool(values.get("has_offensive_flag"))}
+
+
+def _check_unique_names(values: dict, category: Category | None) -> None:
+    for field in ("name_sv", "name_en"):
+        column = getattr(Category, field)
+        query = sa.select(Category.id).where(sa.func.lower(column) == values[field].lower())
+        if category is not None:
+            query = query.where(Category.id != category.id)
+        if db.session.scalar(query) is not None:
+            raise CategoryError(_l("Another category already has that name."), field)
+
+
+def _new_code(name_en: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name_en).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:32] or "category"
+    taken = set(db.session.scalars(sa.select(Category.code).where(Category.code.like(base + "%"))))
+    code, n = base, 2
+    while code in taken:
+        code, n = f"{base}_{n}", n + 1
+    return code
+
+
+def create_category(values: dict, user) -> Category:
+    cleaned = _clean(values)
+    _check_unique_names(cleaned, None)
+    last = db.session.scalar(sa.select(sa.func.max(Category.sort_order))) or 0
+    category = Category(code=_new_code(cleaned["name_en"]), sort_order=last + 1, **cleaned)
+    db.session.add(category)
+    db.session.flush()
+    audit(user, category, "create", **cleaned)
+    return category
+
+
+def update_category(category: Category, values: dict, user) -> Category:
+    cleaned = _clean(values)
+    _check_unique_names(cleaned, category)
+    changes = {key: [getattr(category, key), value] for key, value in cleaned.items()
+               if getattr(category, key) != value}
+    for key, (_old, new) in changes.items():
+        setattr(category, key, new)
+    db.session.flush()
+    if changes:
+        audit(user, category, "update", **changes)
+    return category
+
+
+def set_retired(category: Category, retired: bool, user) -> Category:
+    """A retired category stays on old observations but is no longer offered to walkers."""
+    if category.retired != retired:
+        category.retired = retired
+        db.session.flush()
+        audit(user, category, "retire" if retired else "unretire")
+    return category
+
+
+def delete_category(category: Category, user) -> None:
+    if category_in_use(category) or db.session.scalar(
+            sa.select(sa.func.count()).select_from(RoutingRule).where(RoutingRule.category_id == category.id)):
+        raise CategoryError(_l("“%(name)s” is in use and cannot be deleted. Retire it instead: it then "
+                               "stays on old observations but is no longer offered.", name=category.name_sv))
+    audit(user, category, "delete", code=category.code, name_sv=category.name_sv)
+    db.session.delete(category)
+    db.session.flush()

@@ -1,0 +1,206 @@
+"""Areas and walks for coordinators: the home page, forms, the walk hub, QR codes and the poster."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..extensions import db
+from ..models import WALK_STATUSES, Area, Walk
+from ..web import editor_required, fail
+from . import service
+from .forms import AreaForm, SearchForm, WalkForm
+
+bp = Blueprint("areas", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _attach_error(form: FlaskForm, error: service.AreaError, fallback: str) -> None:
+    name = {"boundary": "boundary_text", "route": "route_file"}.get(error.field, error.field) or fallback
+    target = getattr(form, name, None) or getattr(form, fallback)
+    target.errors = list(target.errors) + [str(error.message)]
+
+
+def _uploaded_geojson(file_field, text_field=None) -> bytes | None:
+    """The GeoJSON given as a file or pasted text; reads at most one byte more than allowed."""
+    limit = current_app.config["MAX_GEOJSON_BYTES"]
+    upload = file_field.data
+    if upload and getattr(upload, "filename", ""):
+        return upload.stream.read(limit + 1)
+    if text_field is not None and (text_field.data or "").strip():
+        return text_field.data.strip().encode()
+    return None
+
+
+# --- Areas -----------------------------------------------------------------------------------------
+
+@bp.get("/areas")
+@login_required
+def index():
+    search = SearchForm(request.args)
+    query = search.q.data if search.validate() else ""
+    return render_template("areas/index.html", search=search, query=query,
+                           areas=service.search_areas(query))
+
+
+@bp.route("/areas/new", methods=["GET", "POST"])
+@editor_required
+def area_new():
+    form = AreaForm()
+    if form.validate_on_submit():
+        try:
+            raw = _uploaded_geojson(form.boundary_file, form.boundary_text)
+            if raw is None:
+                raise service.AreaError(_("Upload a GeoJSON file or paste GeoJSON with the area's boundary."),
+                                        "boundary")
+            boundary = service.boundary_from(raw, current_app.config["MAX_GEOJSON_BYTES"])
+            area = service.create_area(form.name.data, form.description.data, boundary, _user())
+        except service.AreaError as error:
+            db.session.rollback()
+            _attach_error(form, error, "boundary_text")
+        else:
+            db.session.commit()
+            flash(_("Area “%(name)s” created.", name=area.name), "success")
+            return redirect(url_for("areas.area_detail", area_id=area.id))
+    return render_template("areas/area_form.html", form=form, area=None), 400 if form.errors else 200
+
+
+@bp.get("/areas/<int:area_id>")
+@login_required
+def area_detail(area_id: int):
+    area = db.get_or_404(Area, area_id)
+    return render_template("areas/area_detail.html", area=area, walks=service.walks_newest_first(area),
+                           outline=service.outline(area.boundary))
+
+
+@bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
+@editor_required
+def area_edit(area_id: int):
+    area = db.get_or_404(Area, area_id)
+    form = AreaForm(obj=area)
+    if form.validate_on_submit():
+        try:
+            raw = _uploaded_geojson(form.boundary_file, form.boundary_text)
+            boundary = service.KEEP if raw is None else \
+                service.boundary_from(raw, current_app.config["MAX_GEOJSON_BYTES"])
+            service.update_area(area, form.name.data, form.description.data, boundary, _user())
+        except service.AreaError as error:
+            db.session.rollback()
+            _attach_error(form, error, "boundary_text")
+        else:
+            db.session.commit()
+            flash(_("Area saved."), "success")
+            return redirect(url_for("areas.area_detail", area_id=area.id))
+    return render_template("areas/area_form.html", form=form, area=area), 400 if form.errors else 200
+
+
+# --- Walks -----------------------------------------------------------------------------------------
+
+def _walk_values(form: WalkForm) -> dict:
+    return {"title": form.title.data, "starts_at": service.local_to_utc(form.starts_at.data),
+            "ends_at": service.local_to_utc(form.ends_at.data), "light_condition": form.light_condition.data,
+            "weather": form.weather.data, "meeting_point": form.meeting_point.data, "status": form.status.data}
+
+
+def _walk_route(form: WalkForm):
+    raw = _uploaded_geojson(form.route_file)
+    if raw is not None:
+        return service.route_from(raw, current_app.config["MAX_GEOJSON_BYTES"])
+    return None if form.remove_route.data else service.KEEP
+
+
+@bp.route("/areas/<int:area_id>/walks/new", methods=["GET", "POST"])
+@editor_required
+def walk_new(area_id: int):
+    area = db.get_or_404(Area, area_id)
+    form = WalkForm()
+    if form.validate_on_submit():
+        try:
+            route = _walk_route(form)
+            walk = service.create_walk(area, _walk_values(form), _user(),
+                                       route=None if route is service.KEEP else route)
+        except service.AreaError as error:
+            db.session.rollback()
+            _attach_error(form, error, "title")
+        else:
+            db.session.commit()
+            flash(_("Walk “%(title)s” created.", title=walk.title), "success")
+            return redirect(url_for("areas.walk_detail", walk_id=walk.id))
+    return render_template("areas/walk_form.html", form=form, area=area, walk=None), 400 if form.errors else 200
+
+
+@bp.route("/walks/<int:walk_id>/edit", methods=["GET", "POST"])
+@editor_required
+def walk_edit(walk_id: int):
+    walk = db.get_or_404(Walk, walk_id)
+    form = WalkForm(obj=walk)
+    if request.method == "GET":
+        form.starts_at.data = service.utc_to_local(walk.starts_at)
+        form.ends_at.data = service.utc_to_local(walk.ends_at)
+    if form.validate_on_submit():
+        try:
+            service.update_walk(walk, _walk_values(form), _user(), route=_walk_route(form))
+        except service.AreaError as error:
+            db.session.rollback()
+            _attach_error(form, error, "title")
+        else:
+            db.session.commit()
+            flash(_("Walk saved."), "success")
+            return redirect(url_for("areas.walk_detail", walk_id=walk.id))
+    return render_template("areas/walk_form.html", form=form, area=walk.area, walk=walk), \
+        400 if form.errors else 200
+
+
+@bp.get("/walks/<int:walk_id>/manage")
+@login_required
+def walk_detail(walk_id: int):
+    walk = db.get_or_404(Walk, walk_id)
+    return render_template("areas/walk_detail.html", walk=walk, area=walk.area,
+                           join_url=service.join_url(walk.join_code),
+                           observation_count=len(walk.observations), participant_count=len(walk.participants))
+
+
+@bp.post("/walks/<int:walk_id>/status/<status>")
+@editor_required
+def walk_status(walk_id: int, status: str):
+    walk = db.get_or_404(Walk, walk_id)
+    if status not in WALK_STATUSES:
+        fail(400, _("Choose planned, open or closed."))
+    if FlaskForm().validate_on_submit():
+        service.set_walk_status(walk, status, _user())
+        db.session.commit()
+        flash({"open": _("The walk is open: walkers can join."), "closed": _("The walk is closed."),
+               "planned": _("The walk is planned.")}[status], "success")
+    return redirect(url_for("areas.walk_detail", walk_id=walk.id))
+
+
+@bp.get("/walks/<int:walk_id>/qr.svg")
+@login_required
+def walk_qr_svg(walk_id: int):
+    walk = db.get_or_404(Walk, walk_id)
+    body = service.qr_svg(service.join_url(walk.join_code), title=walk.title)
+    return Response(body, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.get("/walks/<int:walk_id>/qr.png")
+@login_required
+def walk_qr_png(walk_id: int):
+    walk = db.get_or_404(Walk, walk_id)
+    body = service.qr_png(service.join_url(walk.join_code))
+    download = request.args.get("download") == "1"
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="walk-{walk.id}-{walk.join_code}.png"'
+    return Response(body, mimetype="image/png", headers=headers)
+
+
+@bp.get("/walks/<int:walk_id>/poster")
+@login_required
+def walk_poster(walk_id: int):
+    walk = db.get_or_404(Walk, walk_id)
+    return render_template("areas/walk_poster.html", walk=walk, area=walk.area,
+                           join_url=service.join_url(walk.join_code))
