@@ -1,5 +1,6 @@
-"""actions: placeholder until its issue is built."""
+"""The action plan (åtgärdsplan): action items, their log, spreadsheets and follow-up meetings."""
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+    app.register_blueprint(bp)

@@ -1,5 +1,6 @@
-"""actors: placeholder until its issue is built."""
+"""Actors (aktörer) and contact lists: organizations, their contacts and the areas they take part in."""
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+    app.register_blueprint(bp)
