@@ -1,0 +1,185 @@
+"""The dashboard and before/after pages over HTTP, and every bad input the issue lists."""
+import json
+import re
+
+import pytest
+
+from walks.extensions import db
+from walks.models import Observation
+
+from .test_followup_service import add_actions, add_fault_reports, build_two_walks
+
+
+@pytest.fixture
+def data(make):
+    data = build_two_walks(make)
+    add_fault_reports(make, data)
+    add_actions(data)
+    db.session.commit()
+    return data
+
+
+def compare_url(data, **args):
+    query = "&".join(f"{key}={value}" for key, value in args.items())
+    return f"/areas/{data.area.id}/compare" + (f"?{query}" if query else "")
+
+
+@pytest.mark.parametrize("path", ["/areas/{id}/dashboard", "/areas/{id}/dashboard.json", "/areas/{id}/compare",
+                                  "/areas/{id}/compare.json"])
+def test_pages_need_a_login(client, data, path):
+    response = client.get(path.format(id=data.area.id))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_dashboard_draws_four_accessible_charts_with_tables(client, login, data):
+    login()
+    html = client.get(f"/areas/{data.area.id}/dashboard").get_data(True)
+    assert html.count('role="img"') == 4
+    for chart_id in ("chart-themes", "chart-safety", "chart-faults", "chart-actions"):
+        assert f'id="{chart_id}"' in html and f'<title id="{chart_id}-title">' in html
+    assert html.count("<details class=\"figures\">") == 4
+    # Theme names in Swedish and the theme colours.
+    assert "Rent och snyggt" in html and 'fill="#7d5ba6"' in html and 'fill="#2e8540"' in html
+    # The safety table row of the first walk: ratings 0–3 and the mean in Swedish notation.
+    assert re.search(r"Höstvandring 2025 \(2025-10-14\)</th><td class=\"num\">1</td><td class=\"num\">1</td>"
+                     r"<td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">1,6</td>", html)
+    assert "4,5" in html  # median days to resolve
+    assert "<script" not in html.split("<main", 1)[1]
+
+
+def test_dashboard_json_is_the_machine_twin(client, login, data):
+    login()
+    figures = client.get(f"/areas/{data.area.id}/dashboard.json").get_json()
+    assert figures["area"]["name"] == "Hjalmar Brantingsplatsen"
+    assert [w["safety"]["mean"] for w in figures["walks"]] == [1.6, 1.25, None]
+    assert figures["walks"][0]["starts_at"] == "2025-10-14T18:00:00"
+    assert figures["faults"]["median_days_to_resolve"] == 4.5
+    assert figures["faults"]["sent"] == 6
+    assert figures["actions"]["by_status"]["in_progress"] == 2
+
+
+def test_dashboard_escapes_walk_titles(client, login, make):
+    login()
+    area = make.area()
+    walk = make.walk(area=area, title='<img src=x onerror="alert(1)">')
+    make.observation(walk=walk)
+    db.session.commit()
+    html = client.get(f"/areas/{area.id}/dashboard").get_data(True)
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_compare_defaults_to_the_first_and_latest_walk_with_known_figures(client, login, data):
+    login()
+    html = client.get(compare_url(data)).get_data(True)
+    assert "Höstvandring 2025" in html and "Uppföljning 2026" in html
+    assert re.search(r'<option value="%d" selected>Höstvandring' % data.before.id, html)
+    assert re.search(r'<option value="%d" selected>Uppföljning' % data.after.id, html)
+    assert "<dd>1,6</dd>" in html and "<dd>1,25</dd>" in html
+    assert "1 av 4 åtgärdade" in html and "2 fortfarande öppna" in html
+    assert "Mörk gång bakom skolan" in html and "Klotter på elskåpet" in html
+    # The category table: lighting 2 -> 1.
+    assert re.search(r"Belysning</th>\s*<td class=\"num\">2</td><td class=\"num\">1</td>\s*"
+                     r"<td class=\"num change fewer\">-1</td>", html)
+
+
+def test_compare_hands_the_map_its_points_as_json_data(client, login, data):
+    login()
+    html = client.get(compare_url(data, before=data.before.id, after=data.after.id)).get_data(True)
+    raw = re.search(r'<script type="application/json" id="compare-data">(.*?)</script>', html, re.S).group(1)
+    payload = json.loads(raw)
+    assert len(payload["points"]["before"]) == 5 and len(payload["points"]["after"]) == 4
+    assert sum(p["open_fault"] for p in payload["points"]["before"]) == 2
+    assert payload["tiles"]["url"].endswith("{z}/{x}/{y}.png")
+    assert "/followup/assets/leaflet/leaflet.js" in html
+
+
+def test_user_text_cannot_break_out_of_the_map_data(client, login, data):
+    login()
+    data.b.lamp_open.text = '</script><script>alert("x")</script>'
+    db.session.commit()
+    html = client.get(compare_url(data)).get_data(True)
+    assert '<script>alert("x")' not in html
+    raw = re.search(r'<script type="application/json" id="compare-data">(.*?)</script>', html, re.S).group(1)
+    texts = [p["text"] for p in json.loads(raw)["points"]["before"]]
+    assert '</script><script>alert("x")</script>' in texts
+
+
+def test_compare_json_twin(client, login, data):
+    login()
+    result = client.get(f"/areas/{data.area.id}/compare.json?before={data.before.id}&after={data.after.id}").get_json()
+    assert (result["before"]["safety"]["mean"], result["after"]["safety"]["mean"]) == (1.6, 1.25)
+    assert result["faults_from_first_walk"]["total"] == 4
+
+
+def test_compare_can_swap_to_other_walks(client, login, data):
+    login()
+    html = client.get(compare_url(data, before=data.after.id, after=data.planned.id)).get_data(True)
+    assert re.search(r'<option value="%d" selected>Planerad' % data.planned.id, html)
+    assert "Den första vandringen hittade inga fel" not in html  # the "after" walk had faults
+    assert "0 av 2 åtgärdade" not in html and "1 av 2 åtgärdade" in html
+
+
+def test_an_area_with_one_walk_says_what_is_missing(client, login, make):
+    login()
+    area = make.area()
+    make.walk(area=area)
+    db.session.commit()
+    response = client.get(f"/areas/{area.id}/compare")
+    assert response.status_code == 200
+    assert "behöver två vandringar" in response.get_data(True)
+    assert client.get(f"/areas/{area.id}/compare.json").status_code == 404
+
+
+@pytest.mark.parametrize("args, status, message", [
+    ({"before": "abc"}, 400, "med sitt nummer"),
+    ({"before": "1.5"}, 400, "med sitt nummer"),
+    ({"after": "-3"}, 400, "med sitt nummer"),
+    ({"before": "999999"}, 404, "Det finns ingen vandring med nummer 999999"),
+    ({"after": "999999"}, 404, "Det finns ingen vandring med nummer 999999"),
+    ({"before": "{before}", "after": "{before}"}, 400, "samma vandring två gånger"),
+    ({"before": "{elsewhere}"}, 400, "tillhör ett annat område"),
+    ({"before": "{before}", "after": "{elsewhere}"}, 400, "tillhör ett annat område"),
+])
+@pytest.mark.parametrize("suffix", ["", ".json"])
+def test_bad_compare_input_gets_a_clear_message(client, login, data, args, status, message, suffix):
+    login()
+    ids = {"before": data.before.id, "elsewhere": data.elsewhere.id}
+    query = "&".join(f"{k}={v.format(**ids)}" for k, v in args.items())
+    count = db.session.query(Observation).count()
+    response = client.get(f"/areas/{data.area.id}/compare{suffix}?{query}")
+    assert response.status_code == status
+    assert message in response.get_data(True)
+    assert db.session.query(Observation).count() == count
+
+
+def test_walks_of_two_other_areas_are_refused_even_if_they_match_each_other(client, login, make, data):
+    """before in area B and after in area B, asked under area A: still refused."""
+    login()
+    second = make.walk(area=data.other_area)
+    db.session.commit()
+    response = client.get(compare_url(data, before=data.elsewhere.id, after=second.id))
+    assert response.status_code == 400
+    assert "Annan plats" in response.get_data(True)
+
+
+@pytest.mark.parametrize("path", ["/areas/999999/dashboard", "/areas/999999/compare", "/areas/999999/dashboard.json"])
+def test_unknown_area(client, login, path):
+    login()
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "inget område med det numret" in response.get_data(True)
+
+
+def test_english_labels(client, login, data):
+    login()
+    client.set_cookie("lang", "en")
+    html = client.get(compare_url(data)).get_data(True)
+    assert "1 of 4 resolved" in html and "<dd>1.25</dd>" in html and "Lighting" in html
+
+
+def test_leaflet_is_served_by_the_app(client):
+    with client.get("/followup/assets/leaflet/leaflet.js") as response:
+        assert response.status_code == 200 and b"Leaflet" in response.data[:500]
+    with client.get("/followup/assets/leaflet/leaflet.css") as response:
+        assert response.status_code == 200 and response.mimetype == "text/css"
+    assert client.get("/followup/assets/leaflet/../../../../setup.py").status_code == 404
