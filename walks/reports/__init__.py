@@ -1,5 +1,6 @@
-"""reports: placeholder until its issue is built."""
+"""Fault reports (felanmälan): routing rules, drafts per recipient, outputs, sending and status."""
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+    app.register_blueprint(bp)
