@@ -1,11 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateTimeLocalField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateTimeLocalField, SearchField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
-LIGHT_CHOICES = (("daylight", _l("Daylight")), ("dusk", _l("Dusk")), ("dark", _l("Dark")))
-STATUS_CHOICES = (("planned", _l("Planned")), ("open", _l("Open: walkers can join")), ("closed", _l("Closed")))
+LIGHT_CHOICES = [SelectChoice("daylight", _l("Daylight")), SelectChoice("dusk", _l("Dusk")),
+                 SelectChoice("dark", _l("Dark"))]
+STATUS_CHOICES = [SelectChoice("planned", _l("Planned")), SelectChoice("open", _l("Open: walkers can join")),
+                  SelectChoice("closed", _l("Closed"))]
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 

@@ -84,16 +84,17 @@ def update_area(area: Area, name: str, description: str, boundary=KEEP, user=Non
 
 def search_areas(query: str = "") -> list[tuple[Area, list[Walk]]]:
     """Areas (newest first) with their walks (newest first); `query` matches area names, walk titles
-    and join codes."""
-    query = (query or "").strip()
-    stmt = sa.select(Area).order_by(Area.created_at.desc(), Area.id.desc())
-    if query:
-        like = f"%{query.lower()}%"
-        walk_match = sa.select(Walk.area_id).where(
-            sa.or_(sa.func.lower(Walk.title).like(like), Walk.join_code == query.upper()))
-        stmt = stmt.where(sa.or_(sa.func.lower(Area.name).like(like), Area.id.in_(walk_match)))
-    areas = list(db.session.scalars(stmt))
-    return [(area, walks_newest_first(area)) for area in areas]
+    and join codes. Matched in Python: SQLite's lower() leaves å, ä, ö alone, and areas are few."""
+    wanted = (query or "").strip().casefold()
+    areas = db.session.scalars(sa.select(Area).order_by(Area.created_at.desc(), Area.id.desc()))
+    found = []
+    for area in areas:
+        walks = walks_newest_first(area)
+        if wanted and wanted not in area.name.casefold() and not any(
+                wanted in walk.title.casefold() or wanted == walk.join_code.casefold() for walk in walks):
+            continue
+        found.append((area, walks))
+    return found
 
 
 def walks_newest_first(area: Area) -> list[Walk]:

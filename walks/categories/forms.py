@@ -1,15 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.fields import ColorField
 from wtforms.validators import DataRequired, Length
 
-THEME_CHOICES = (
-    ("safety", _l("Safety")),
-    ("clean", _l("Clean and tidy")),
-    ("access", _l("Accessibility and ease of movement")),
-    ("positive", _l("Positive")),
-)
+THEME_CHOICES = [
+    SelectChoice("safety", _l("Safety")),
+    SelectChoice("clean", _l("Clean and tidy")),
+    SelectChoice("access", _l("Accessibility and ease of movement")),
+    SelectChoice("positive", _l("Positive")),
+]
 
 
 class CategoryForm(FlaskForm):

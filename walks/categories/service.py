@@ -83,6 +83,14 @@ COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 PEOPLE_LABELS = ("missbruk", "narkoman", "hemlös", "tiggare", "tiggeri", "gäng", "invandrar", "romer",
                  "ungdomsgäng", "alkis", "drug user", "addict", "homeless", "beggar", "gang", "immigrant")
 
+_PEOPLE_PATTERN = re.compile(r"\b(?:" + "|".join(re.escape(label) for label in PEOPLE_LABELS) + ")",
+                             re.IGNORECASE)
+
+
+def labels_people(name: str) -> bool:
+    """Whether a name starts a word with a label for a group of people (not "Tillgänglighet")."""
+    return _PEOPLE_PATTERN.search(name) is not None
+
 
 def _clean(values: dict) -> dict:
     name_sv = (values.get("name_sv") or "").strip()
@@ -94,8 +102,7 @@ def _clean(values: dict) -> dict:
     for field, name in (("name_sv", name_sv), ("name_en", name_en)):
         if len(name) > 120:
             raise CategoryError(_l("The name is too long (at most 120 characters)."), field)
-        lowered = name.lower()
-        if any(label in lowered for label in PEOPLE_LABELS):
+        if labels_people(name):
             raise CategoryError(_l("Categories describe places and the physical environment, not groups "
                                    "of people."), field)
     theme = values.get("theme")
@@ -113,12 +120,11 @@ def _clean(values: dict) -> dict:
 
 
 def _check_unique_names(values: dict, category: Category | None) -> None:
+    # Compared in Python: SQLite's lower() leaves å, ä, ö alone.
+    others = [c for c in db.session.scalars(sa.select(Category)) if c is not category]
     for field in ("name_sv", "name_en"):
-        column = getattr(Category, field)
-        query = sa.select(Category.id).where(sa.func.lower(column) == values[field].lower())
-        if category is not None:
-            query = query.where(Category.id != category.id)
-        if db.session.scalar(query) is not None:
+        wanted = values[field].casefold()
+        if any(getattr(other, field).casefold() == wanted for other in others):
             raise CategoryError(_l("Another category already has that name."), field)
 
 
