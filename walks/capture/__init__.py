@@ -1,5 +1,6 @@
-"""capture: placeholder until its issue is built."""
+"""capture: walkers join a walk with its code and log geotagged observations with photos (issue 3)."""
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+    app.register_blueprint(bp)

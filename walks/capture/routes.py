@@ -1,0 +1,371 @@
+"""The walker's pages and the capture API. Thin: parse, call the service, commit once, answer."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from .. import photos as photo_pipeline
+from ..categories.service import THEME_NAMES, active_categories, theme_name
+from ..extensions import db
+from ..models import FINER_RATINGS, Photo, Walk
+from ..web import fail
+from . import service
+from .forms import FINER_LABELS, ROLE_LABELS, SAFETY_LABELS, DeleteForm, EditObservationForm, JoinForm, StartForm
+from .service import CaptureError
+
+bp = Blueprint("capture", __name__)
+
+COOKIE_PREFIX = "tvp_"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookies at about 400 days
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+def _cookie_name(walk: Walk) -> str:
+    return f"{COOKIE_PREFIX}{walk.id}"
+
+
+def _walk_or_404(code: str) -> Walk:
+    walk = service.find_walk(code)
+    if walk is None:
+        fail(404, _("There is no walk with the code %(code)s. Check the code and try again.", code=code[:16]))
+    return walk
+
+
+def _participant(walk: Walk):
+    return service.participant_for_token(walk, request.cookies.get(_cookie_name(walk)))
+
+
+def _commit(written: list[str]) -> None:
+    """One commit per request; if it fails, the files written for it go too."""
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], written)
+        raise
+
+
+def _api_error(error: CaptureError):
+    db.session.rollback()
+    body = {"error": str(error.message)}
+    if error.field:
+        body["field"] = error.field
+    return jsonify(body), error.status
+
+
+def _photo_url(name: str) -> str:
+    return url_for("capture.photo", filename=name)
+
+
+def _uploaded_photos() -> list[bytes]:
+    limit = current_app.config["MAX_PHOTO_BYTES"]
+    datas = []
+    for storage in request.files.getlist("photos") + request.files.getlist("photo"):
+        data = storage.read(limit + 1)
+        if data:
+            datas.append(data)
+    return datas
+
+
+def _payload() -> dict:
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            raise CaptureError(400, _("The observation was not sent as a set of fields."))
+        return payload
+    return request.form.to_dict()
+
+
+def _grouped_categories():
+    locale = str(get_locale())
+    groups: dict[str, list] = {}
+    for category in active_categories():
+        groups.setdefault(category.theme, []).append(category)
+    order = [t for t in THEME_NAMES if t in groups] + [t for t in groups if t not in THEME_NAMES]
+    return [(theme, theme_name(theme, locale), groups[theme]) for theme in order]
+
+
+# ---- pages -----------------------------------------------------------------------------------
+
+@bp.get("/join")
+def start():
+    form = StartForm(request.args)
+    if request.args.get("code") is not None and form.validate():
+        walk = service.find_walk(form.code.data)
+        if walk is not None:
+            return redirect(url_for("capture.join", code=walk.join_code))
+        form.code.errors.append(_("There is no walk with that code. Check the code and try again."))
+        return render_template("capture/start.html", form=form), 404
+    return render_template("capture/start.html", form=form)
+
+
+@bp.route("/j/<code>", methods=["GET", "POST"])
+def join(code: str):
+    walk = _walk_or_404(code)
+    participant = _participant(walk)
+    if participant is not None and walk.status == "open":
+        return redirect(url_for("capture.walk", code=walk.join_code))
+    form = JoinForm()
+    if walk.status != "open":
+        status = 403 if request.method == "POST" else 200
+        return render_template("capture/join.html", walk=walk, form=None, participant=participant), status
+    if form.validate_on_submit():
+        try:
+            participant, token = service.join_walk(walk, display_name=form.display_name.data or "",
+                                                   role=form.role.data, consent=form.consent.data)
+        except CaptureError as error:
+            db.session.rollback()
+            getattr(form, error.field or "consent").errors.append(str(error.message))
+        else:
+            db.session.commit()
+            response = redirect(url_for("capture.walk", code=walk.join_code))
+            response.set_cookie(_cookie_name(walk), token, max_age=COOKIE_MAX_AGE, httponly=True,
+                                samesite="Lax", secure=request.is_secure, path="/")
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render_template("capture/join.html", walk=walk, form=form, participant=None), status
+
+
+@bp.get("/j/<code>/capture")
+def walk(code: str):
+    walk = _walk_or_404(code)
+    participant = _participant(walk)
+    if participant is None or walk.status != "open":
+        return redirect(url_for("capture.join", code=walk.join_code))
+    area = walk.area
+    config = {
+        "code": walk.join_code,
+        "submitUrl": url_for("capture.api_create", code=walk.join_code),
+        "pointsUrl": url_for("capture.api_points", code=walk.join_code),
+        "trackUrl": url_for("capture.api_track", code=walk.join_code),
+        "mineUrl": url_for("capture.mine", code=walk.join_code),
+        "leafletImages": url_for("capture.leaflet", filename="images/"),
+        "tileUrl": current_app.config["TILE_URL"],
+        "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
+        "centre": [area.centre_lat, area.centre_lon] if area.centre_lat is not None else None,
+        "boundary": area.boundary,
+        "warnAccuracy": 50,
+        "maxSide": photo_pipeline.MAX_SIDE,
+        "messages": {
+            "saved": _("Saved. Thank you!"),
+            "waiting": _("%(n)s waiting to be sent", n="{n}"),
+            "sending": _("Sending…"),
+            "allSent": _("Everything is sent."),
+            "noPosition": _("No position yet. Allow location access, or tap the map to place the point."),
+            "accuracy": _("Position accurate to about %(m)s m", m="{m}"),
+            "poorAccuracy": _("Weak position (about %(m)s m). Drag the pin to the right spot if you can.",
+                              m="{m}"),
+            "placedOnMap": _("Position placed on the map."),
+            "geoDenied": _("Location access is off. Tap the map to place the point, or add a photo with a position."),
+            "chooseCategory": _("Choose a category."),
+            "chooseSafety": _("Choose how safe the place feels."),
+            "failed": _("Could not be saved: %(reason)s", reason="{reason}"),
+            "discard": _("Remove"),
+            "photosChosen": _("%(n)s photo(s) chosen", n="{n}"),
+            "offline": _("No connection. Your observation is kept on this phone and sent later."),
+        },
+    }
+    return render_template("capture/capture.html", walk=walk, participant=participant,
+                           groups=_grouped_categories(), safety_labels=SAFETY_LABELS,
+                           finer=[(name, FINER_LABELS[name]) for name in FINER_RATINGS],
+                           capture_config=config)
+
+
+@bp.get("/j/<code>/mine")
+def mine(code: str):
+    walk = _walk_or_404(code)
+    participant = _participant(walk)
+    if participant is None:
+        return redirect(url_for("capture.join", code=walk.join_code))
+    observations = service.own_observations(walk, participant)
+    map_config = {
+        "pointsUrl": url_for("capture.api_points", code=walk.join_code),
+        "leafletImages": url_for("capture.leaflet", filename="images/"),
+        "tileUrl": current_app.config["TILE_URL"],
+        "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
+        "centre": [walk.area.centre_lat, walk.area.centre_lon] if walk.area.centre_lat is not None else None,
+        "boundary": walk.area.boundary,
+    }
+    return render_template("capture/mine.html", walk=walk, participant=participant, observations=observations,
+                           delete_form=DeleteForm(), safety_labels=SAFETY_LABELS, map_config=map_config,
+                           role_labels=ROLE_LABELS)
+
+
+def _own_observation_or_error(code: str, uuid: str):
+    walk = _walk_or_404(code)
+    participant = _participant(walk)
+    observation = service.find_observation(uuid)
+    if observation is None or observation.walk_id != walk.id:
+        fail(404, _("That observation was not found."))
+    if participant is None or observation.participant_id != participant.id:
+        fail(403, _("You can only change your own observations."))
+    if walk.status != "open":
+        fail(403, _("This walk is closed. Nothing more can be added or changed."))
+    return walk, participant, observation
+
+
+@bp.route("/j/<code>/mine/<uuid>/edit", methods=["GET", "POST"])
+def edit(code: str, uuid: str):
+    walk, participant, observation = _own_observation_or_error(code, uuid)
+    locale = str(get_locale())
+    form = EditObservationForm(obj=None if request.method == "POST" else observation)
+    form.category.choices = [SelectChoice(c.code, f"{c.icon} {c.name(locale)}") for c in active_categories()]
+    if request.method == "GET":
+        form.category.data = observation.category.code
+        form.safety.data = str(observation.safety)
+    if form.validate_on_submit():
+        try:
+            service.update_observation(observation, participant, {
+                "category": form.category.data, "text": form.text.data or "", "safety": form.safety.data})
+        except CaptureError as error:
+            db.session.rollback()
+            getattr(form, error.field if error.field in ("category", "text", "safety") else "text") \
+                .errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The observation was updated."), "success")
+            return redirect(url_for("capture.mine", code=walk.join_code))
+    status = 400 if request.method == "POST" else 200
+    return render_template("capture/edit.html", walk=walk, observation=observation, form=form), status
+
+
+@bp.post("/j/<code>/mine/<uuid>/delete")
+def delete(code: str, uuid: str):
+    walk, participant, observation = _own_observation_or_error(code, uuid)
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        fail(400, _("The form has expired or was not sent from this site. Reload the page and try again."))
+    files = service.delete_observation(observation, participant)
+    db.session.commit()
+    photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], files)
+    flash(_("The observation was deleted."), "success")
+    return redirect(url_for("capture.mine", code=walk.join_code))
+
+
+@bp.get("/photos/<filename>")
+def photo(filename: str):
+    if not photo_pipeline.is_stored_name(filename):
+        abort(404)
+    known = db.session.query(Photo.id).filter(
+        (Photo.filename == filename) | (Photo.thumb_filename == filename)).first()
+    if known is None:
+        abort(404)
+    response = send_from_directory(current_app.config["UPLOAD_DIR"], filename, mimetype="image/jpeg",
+                                   max_age=7 * 24 * 3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/vendor/leaflet/<path:filename>")
+def leaflet(filename: str):
+    from xstatic.pkg import leaflet as xleaflet
+    return send_from_directory(xleaflet.BASE_DIR, filename, max_age=24 * 3600)
+
+
+# ---- JSON API --------------------------------------------------------------------------------
+
+def _api_walk(code: str) -> Walk:
+    walk = service.find_walk(code)
+    if walk is None:
+        fail(404, _("There is no walk with that code."))
+    return walk
+
+
+def _api_participant(walk: Walk):
+    participant = _participant(walk)
+    if participant is None:
+        raise CaptureError(403, _("You have not joined this walk. Open its link again."))
+    return participant
+
+
+@bp.post("/api/walks/<code>/observations")
+def api_create(code: str):
+    walk = _api_walk(code)
+    try:
+        participant = _api_participant(walk)
+        payload = _payload()
+        photos = _uploaded_photos()
+        for attempt in (1, 2):
+            try:
+                result = service.create_observation(walk, participant, payload, photos, current_app.config)
+                _commit(result.written_files)
+                break
+            except IntegrityError:
+                # Two copies of one retry raced: the other one won, so this one is a repeat.
+                db.session.rollback()
+                if attempt == 2:
+                    raise
+    except CaptureError as error:
+        return _api_error(error)
+    body = service.observation_json(result.observation, _photo_url)
+    body["created"] = result.created
+    return jsonify(body), 201 if result.created else 200
+
+
+def _api_own_observation(uuid: str):
+    observation = service.find_observation(uuid)
+    if observation is None or observation.walk is None:
+        fail(404, _("That observation was not found."))
+    return observation, _participant(observation.walk)
+
+
+@bp.patch("/api/observations/<uuid>")
+def api_update(uuid: str):
+    observation, participant = _api_own_observation(uuid)
+    try:
+        service.update_observation(observation, participant, _payload())
+    except CaptureError as error:
+        return _api_error(error)
+    db.session.commit()
+    return jsonify(service.observation_json(observation, _photo_url))
+
+
+@bp.delete("/api/observations/<uuid>")
+def api_delete(uuid: str):
+    observation, participant = _api_own_observation(uuid)
+    try:
+        files = service.delete_observation(observation, participant)
+    except CaptureError as error:
+        return _api_error(error)
+    db.session.commit()
+    photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], files)
+    return jsonify({"deleted": uuid})
+
+
+@bp.post("/api/observations/<uuid>/photos")
+def api_add_photos(uuid: str):
+    observation, participant = _api_own_observation(uuid)
+    try:
+        result = service.add_photos(observation, participant, _uploaded_photos(), current_app.config)
+        _commit(result.written_files)
+    except CaptureError as error:
+        return _api_error(error)
+    body = service.observation_json(observation, _photo_url)
+    body["photos_added"] = result.photos_added
+    return jsonify(body), 201 if result.photos_added else 200
+
+
+@bp.post("/api/walks/<code>/track")
+def api_track(code: str):
+    walk = _api_walk(code)
+    try:
+        participant = _api_participant(walk)
+        payload = request.get_json(silent=True)
+        points = payload.get("points") if isinstance(payload, dict) else None
+        count = service.record_track(walk, participant, points)
+    except CaptureError as error:
+        return _api_error(error)
+    db.session.commit()
+    return jsonify({"stored": count}), 201
+
+
+@bp.get("/api/walks/<code>/points")
+def api_points(code: str):
+    walk = _api_walk(code)
+    points = service.walk_points(walk, _participant(walk), str(get_locale()))
+    return jsonify({"walk": walk.join_code, "points": points})
