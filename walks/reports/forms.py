@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..models import REJECT_REASONS
@@ -49,7 +49,8 @@ class AddressForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), validate_choice=False)
     reason = SelectField(_l("Reason (if rejected)"), validate_choice=False,
-                         choices=[("", "–")] + [(r, REJECT_REASON_LABELS[r]) for r in REJECT_REASONS])
+                         choices=[SelectChoice("", "–")] + [SelectChoice(r, REJECT_REASON_LABELS[r])
+                                                          for r in REJECT_REASONS])
 
 
 class ExternalRefForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from ..categories.service import active_categories
 from ..extensions import db
@@ -60,10 +61,10 @@ def _rule_form(area: Area, rule: RoutingRule | None = None) -> RuleForm:
     form = RuleForm(data={"category_id": str(rule.category_id), "organization_id": str(rule.organization_id),
                           "sub_area_name": rule.sub_area_name,
                           "sub_area": _json(rule.sub_area)} if rule and request.method == "GET" else None)
-    form.category_id.choices = [("", "–")] + [(str(c.id), c.name(_locale()))
-                                             for c in active_categories() if c.is_fault]
-    form.organization_id.choices = [("", "–")] + [
-        (str(o.id), f"{o.name} ({CHANNEL_LABELS.get(o.report_channel, o.report_channel)})")
+    form.category_id.choices = [SelectChoice("", "–")] + [SelectChoice(str(c.id), c.name(_locale()))
+                                                         for c in active_categories() if c.is_fault]
+    form.organization_id.choices = [SelectChoice("", "–")] + [
+        SelectChoice(str(o.id), f"{o.name} ({CHANNEL_LABELS.get(o.report_channel, o.report_channel)})")
         for o in db.session.scalars(sa.select(Organization).order_by(Organization.name))]
     return form
 
@@ -149,6 +150,7 @@ def index():
     return render_template("reports/index.html", open_reports=service.open_reports(),
                            drafts=service.draft_reports(walk.id if walk else None), walk=walk,
                            unrouted=unrouted, closed=service.closed_reports(), days_open=service.days_open,
+                           walks=db.session.scalars(sa.select(Walk).order_by(Walk.starts_at.desc()).limit(20)).all(),
                            locale=_locale(), button=ButtonForm())
 
 
@@ -172,7 +174,8 @@ def _render_detail(report: FaultReport, status: int = 200, error: str | None = N
     locale = _locale()
     others = [d for d in service.draft_reports() if d.id != report.id] if report.status == "draft" else []
     move_form = MoveForm()
-    move_form.target_id.choices = [(str(d.id), f"{d.reference} – {d.organization.name}") for d in others]
+    move_form.target_id.choices = [SelectChoice(str(d.id), f"{d.reference} – {d.organization.name}")
+                                   for d in others]
     status_form = StatusForm()
     next_statuses = [s for s in service.REPORT_TRANSITIONS.get(report.status, ()) if s != "sent"]
     return render_template(

@@ -106,7 +106,7 @@ def delete_rule(rule: RoutingRule, user) -> None:
 def rules_for_area(area: Area) -> list[RoutingRule]:
     return list(db.session.scalars(
         sa.select(RoutingRule).join(Category).where(RoutingRule.area_id == area.id)
-        .order_by(Category.sort_order, RoutingRule.sub_area.is_(None), RoutingRule.id)))
+        .order_by(Category.sort_order, RoutingRule.sub_area_name == "", RoutingRule.id)))
 
 
 def _int_or_none(value):

@@ -1,0 +1,297 @@
+"""Fault-report pages over HTTP: routing rules, drafts from a walk, editing drafts, outputs, statuses."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from PIL import Image
+
+from tests.conftest import csrf_token_from
+from walks.extensions import db
+from walks.models import FaultReport, Observation, Photo, RoutingRule
+from walks.reports import service
+
+ESTATE = {"type": "Polygon", "coordinates": [[
+    [11.9480, 57.7190], [11.9525, 57.7190], [11.9525, 57.7215], [11.9480, 57.7215], [11.9480, 57.7190]]]}
+
+
+def add_photo(app, observation, name="p"):
+    """A real JPEG file in UPLOAD_DIR and its Photo row, as the capture issue stores them."""
+    filename, thumb = f"{name}{observation.id:021d}.jpg"[-28:], f"t{name}{observation.id:020d}.jpg"[-28:]
+    for fname, size in ((filename, (800, 600)), (thumb, (200, 150))):
+        Image.new("RGB", size, (120, 80, 40)).save(f"{app.config['UPLOAD_DIR']}/{fname}", "JPEG")
+    photo = Photo(observation=observation, sha256=f"{observation.id:064d}", filename=filename,
+                  thumb_filename=thumb, width=800, height=600, bytes=1000, original_width=800,
+                  original_height=600, original_format="JPEG")
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+@pytest.fixture
+def world(app, make):
+    area = make.area(name="Hjalmar Brantingsplatsen")
+    walk = make.walk(area=area, title="Kvällsvandring")
+    city = make.organization(name="Stadsmiljöförvaltningen")
+    owner = make.organization(name="Bostadsbolaget", kind="property_owner")
+    for code, org, sub in (("lighting", city, None), ("lighting", owner, ESTATE), ("litter", city, None)):
+        service.save_rule(area, None, category_id=make.category(code).id, organization_id=org.id,
+                          sub_area_raw=json.dumps(sub) if sub else "", sub_area_name="Gården" if sub else "")
+    lamp = make.observation(walk=walk, lat=57.7230, lon=11.9560, text="Lampan är trasig")
+    owner_lamp = make.observation(walk=walk, lat=57.7200, lon=11.9500, text="Mörk gård")
+    litter = make.observation(walk=walk, category=make.category("litter"), text="=HYPERLINK(\"x\")")
+    graffiti = make.observation(walk=walk, category=make.category("graffiti"), text="Klotter på muren")
+    add_photo(app, lamp)
+    db.session.commit()
+    return {"area": area, "walk": walk, "city": city, "owner": owner, "lamp": lamp, "owner_lamp": owner_lamp,
+            "litter": litter, "graffiti": graffiti}
+
+
+def token(client, url="/reports"):
+    return csrf_token_from(client.get(url).get_data(True))
+
+
+def build(client, world):
+    return client.post(f"/walks/{world['walk'].id}/reports", data={"csrf_token": token(client)})
+
+
+def report_to(org) -> FaultReport:
+    return db.session.scalar(sa.select(FaultReport).where(FaultReport.organization_id == org.id))
+
+
+# --- routing rules ----------------------------------------------------------------------------------
+
+def test_rules_page_lists_and_adds_a_rule(client, login, make, world):
+    login()
+    area = world["area"]
+    page = client.get(f"/areas/{area.id}/routing")
+    assert page.status_code == 200 and "Gården" in page.get_data(True)
+    response = client.post(f"/areas/{area.id}/routing", data={
+        "csrf_token": csrf_token_from(page.get_data(True)), "category_id": make.category("graffiti").id,
+        "organization_id": world["owner"].id, "sub_area_name": "Gården", "sub_area": json.dumps(ESTATE)})
+    assert response.status_code == 303
+    assert service.route_fault(world["graffiti"]) is None  # the graffiti lies outside the estate
+    rule = db.session.scalar(sa.select(RoutingRule).order_by(RoutingRule.id.desc()))
+    assert rule.category.code == "graffiti" and rule.sub_area == ESTATE
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"category_id": "999999"}, "Välj en känd kategori"),
+    ({"organization_id": "999999"}, "Välj en känd mottagare"),
+    ({"bad_email": True}, "är inte giltig"),
+    ({"sub_area": "{not json"}, "JSON"),
+])
+def test_bad_rules_are_refused_with_the_message_next_to_the_field(client, login, make, world, change, message):
+    login()
+    area = world["area"]
+    org = world["city"]
+    if change.pop("bad_email", False):
+        org = make.organization(report_email="felanmalan(at)example")
+        db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(RoutingRule))
+    data = {"csrf_token": token(client, f"/areas/{area.id}/routing"), "category_id": make.category("graffiti").id,
+            "organization_id": org.id, "sub_area_name": "X", "sub_area": ""}
+    data.update(change)
+    response = client.post(f"/areas/{area.id}/routing", data=data)
+    assert response.status_code == 400
+    assert message in response.get_data(True) and 'class="error"' in response.get_data(True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RoutingRule)) == before
+
+
+def test_edit_and_delete_a_rule(client, login, make, world):
+    login()
+    area = world["area"]
+    rule = db.session.scalar(sa.select(RoutingRule).where(RoutingRule.sub_area_name != ""))
+    page = client.get(f"/areas/{area.id}/routing/{rule.id}")
+    assert page.status_code == 200 and "Gården" in page.get_data(True)
+    response = client.post(f"/areas/{area.id}/routing/{rule.id}", data={
+        "csrf_token": csrf_token_from(page.get_data(True)), "category_id": make.category("lighting").id,
+        "organization_id": world["city"].id, "sub_area_name": "", "sub_area": ""})
+    assert response.status_code == 303
+    db.session.refresh(rule)
+    assert rule.sub_area is None and rule.organization_id == world["city"].id
+    response = client.post(f"/areas/{area.id}/routing/{rule.id}/delete", data={"csrf_token": token(client)})
+    assert response.status_code == 303 and db.session.get(RoutingRule, rule.id) is None
+
+
+def test_a_viewer_cannot_change_rules_or_build_reports(client, login, make, world):
+    login(make.user(role="viewer"))
+    data = {"csrf_token": token(client), "category_id": make.category("graffiti").id,
+            "organization_id": world["city"].id}
+    assert client.post(f"/areas/{world['area'].id}/routing", data=data).status_code == 403
+    assert build(client, world).status_code == 403
+
+
+def test_pages_need_a_login(client, world):
+    assert client.get("/reports").status_code in (302, 401)
+    assert client.get(f"/areas/{world['area'].id}/routing").status_code in (302, 401)
+
+
+# --- drafts -----------------------------------------------------------------------------------------
+
+def test_build_from_a_walk_lists_drafts_and_the_faults_with_no_recipient(client, login, world):
+    login()
+    response = build(client, world)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(True)
+    city, owner = report_to(world["city"]), report_to(world["owner"])
+    assert {i.observation for i in city.items} == {world["lamp"], world["litter"]}
+    assert [i.observation for i in owner.items] == [world["owner_lamp"]]
+    assert city.reference in page and owner.reference in page
+    assert "Ingen mottagare" in page and "Klotter på muren" in page
+
+
+def test_edit_a_draft_cover_address_move_and_leave_out(client, login, world):
+    login()
+    build(client, world)
+    city, owner = report_to(world["city"]), report_to(world["owner"])
+    url = f"/reports/{city.id}"
+    page = client.get(url)
+    assert page.status_code == 200 and "SWEREF 99 TM" in page.get_data(True)
+    csrf = csrf_token_from(page.get_data(True))
+    assert client.post(f"{url}/cover", data={"csrf_token": csrf, "cover_text": "Hej! Se nedan."}).status_code == 303
+    lamp_item = next(i for i in city.items if i.observation == world["lamp"])
+    litter_item = next(i for i in city.items if i.observation == world["litter"])
+    assert client.post(f"{url}/items/{lamp_item.id}/address",
+                       data={"csrf_token": csrf, "address": "Hjalmar Brantingsgatan 3"}).status_code == 303
+    assert client.post(f"{url}/items/{litter_item.id}/move",
+                       data={"csrf_token": csrf, "target_id": owner.id}).status_code == 303
+    assert client.post(f"{url}/items/{lamp_item.id}/remove", data={"csrf_token": csrf}).status_code == 303
+    db.session.expire_all()
+    assert city.cover_text == "Hej! Se nedan." and city.items == []
+    assert {i.observation for i in owner.items} == {world["owner_lamp"], world["litter"]}
+    assert world["lamp"].address == "Hjalmar Brantingsgatan 3"
+
+
+def test_an_item_of_another_report_is_not_found(client, login, world):
+    login()
+    build(client, world)
+    city, owner = report_to(world["city"]), report_to(world["owner"])
+    response = client.post(f"/reports/{city.id}/items/{owner.items[0].id}/remove",
+                           data={"csrf_token": token(client)})
+    assert response.status_code == 404 and len(owner.items) == 1
+
+
+def test_sending_an_empty_report_is_refused(client, login, world):
+    login()
+    build(client, world)
+    owner = report_to(world["owner"])
+    csrf = token(client)
+    client.post(f"/reports/{owner.id}/items/{owner.items[0].id}/remove", data={"csrf_token": csrf})
+    response = client.post(f"/reports/{owner.id}/send", data={"csrf_token": csrf})
+    assert response.status_code == 400 and "inga punkter" in response.get_data(True)
+    db.session.refresh(owner)
+    assert owner.status == "draft" and owner.send_attempts == 0 and owner.sending_since is None
+
+
+def test_a_missing_csrf_token_changes_nothing(client, login, world):
+    login()
+    build(client, world)
+    city = report_to(world["city"])
+    assert client.post(f"/reports/{city.id}/cover", data={"cover_text": "x"}).status_code == 400
+    assert client.post(f"/reports/{city.id}/send").status_code == 400
+    db.session.refresh(city)
+    assert city.cover_text != "x" and city.status == "draft"
+
+
+# --- outputs ----------------------------------------------------------------------------------------
+
+def test_print_pdf_csv_and_xlsx(client, login, world):
+    login()
+    build(client, world)
+    city = report_to(world["city"])
+    page = client.get(f"/reports/{city.id}/print")
+    assert page.status_code == 200
+    html = page.get_data(True)
+    assert city.reference in html and "Lampan är trasig" in html and "SWEREF 99 TM" in html
+    assert f"/reports/{city.id}/photos/" in html
+
+    pdf = client.get(f"/reports/{city.id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+    assert len(pdf.data) > 3000
+
+    text = client.get(f"/reports/{city.id}.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(rows) == 3 and rows[1][0] == city.reference
+    lamp_row = next(r for r in rows if r[3] == "Lampan är trasig")
+    north, east = float(lamp_row[6]), float(lamp_row[7])
+    assert 6_400_000 < north < 6_405_000 and 310_000 < east < 325_000  # Göteborg in SWEREF 99 TM
+    litter_row = next(r for r in rows if "HYPERLINK" in r[3])
+    assert litter_row[3].startswith("'=")  # no formula injection
+
+    xlsx = client.get(f"/reports/{city.id}.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 3 and values[0][0] == "Referens"
+    assert {v[3] for v in values[1:]} == {"Lampan är trasig", "'=HYPERLINK(\"x\")"}
+
+
+def test_photos_of_a_draft_are_not_public(client, login, world, app):
+    build_client = app.test_client()
+    login()
+    build(client, world)
+    city = report_to(world["city"])
+    photo = world["lamp"].photos[0]
+    url = f"/reports/{city.id}/photos/{photo.filename}"
+    with client.get(url) as response:  # a file response: close it
+        assert response.status_code == 200 and response.get_data()[:2] == b"\xff\xd8"
+    assert build_client.get(url).status_code == 404
+    assert client.get(f"/reports/{city.id}/photos/not-a-photo.jpg").status_code == 404
+
+
+# --- statuses ---------------------------------------------------------------------------------------
+
+def test_status_buttons_and_recipient_reference(client, login, world):
+    login()
+    build(client, world)
+    city = report_to(world["city"])
+    city.channel = "paper"  # "sending" a paper report marks it handed over
+    db.session.commit()
+    csrf = token(client)
+    assert client.post(f"/reports/{city.id}/send", data={"csrf_token": csrf}).status_code == 303
+    db.session.refresh(city)
+    assert city.status == "sent" and world["lamp"].status == "reported"
+    assert client.post(f"/reports/{city.id}/external-ref",
+                       data={"csrf_token": csrf, "external_ref": "SMF-2026-777"}).status_code == 303
+    lamp_item = next(i for i in city.items if i.observation == world["lamp"])
+    response = client.post(f"/reports/{city.id}/items/{lamp_item.id}/status",
+                           data={"csrf_token": csrf, "status": "resolved", "reason": ""})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert world["lamp"].status == "resolved" and city.external_ref == "SMF-2026-777"
+    overview = client.get("/reports").get_data(True)
+    assert city.reference in overview and "SMF-2026-777" in overview
+
+
+@pytest.mark.parametrize("data", [{"status": "rejected", "reason": ""}, {"status": "rejected", "reason": "bored"},
+                                  {"status": "draft", "reason": ""}, {"status": "sent", "reason": ""}])
+def test_bad_status_changes_are_refused(client, login, world, data):
+    login()
+    build(client, world)
+    city = report_to(world["city"])
+    city.channel = "paper"
+    db.session.commit()
+    csrf = token(client)
+    client.post(f"/reports/{city.id}/send", data={"csrf_token": csrf})
+    response = client.post(f"/reports/{city.id}/status", data={"csrf_token": csrf, **data})
+    assert response.status_code == 400
+    db.session.refresh(city)
+    assert city.status == "sent"
+
+
+def test_observation_resolved_via_report_is_closed_in_open311(client, login, world):
+    login()
+    build(client, world)
+    city = report_to(world["city"])
+    city.channel = "paper"
+    db.session.commit()
+    csrf = token(client)
+    client.post(f"/reports/{city.id}/send", data={"csrf_token": csrf})
+    client.post(f"/reports/{city.id}/status", data={"csrf_token": csrf, "status": "resolved", "reason": ""})
+    (read,) = client.get(f"/open311/v2/requests/{world['lamp'].id}.json").get_json()
+    assert read["status"] == "closed" and read["agency_responsible"] == "Stadsmiljöförvaltningen"
+    assert db.session.get(Observation, world["lamp"].id).status == "resolved"
