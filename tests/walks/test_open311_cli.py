@@ -28,7 +28,7 @@ def test_the_created_key_works_and_stops_working_when_revoked(runner, client):
 def test_a_duplicate_name_or_unknown_revoke_fails_cleanly(runner):
     assert runner.invoke(args=["api-key", "create", "app"]).exit_code == 0
     duplicate = runner.invoke(args=["api-key", "create", "app"])
-    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    assert duplicate.exit_code != 0 and "finns redan" in duplicate.output
     unknown = runner.invoke(args=["api-key", "revoke", "nobody"])
     assert unknown.exit_code != 0 and "nobody" in unknown.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiKey)) == 1

@@ -21,8 +21,8 @@ DESCRIPTION_MAX = 4000
 MAX_RANGE = dt.timedelta(days=90)
 MAX_RESULTS = 1000
 CLOSED = ("resolved", "dismissed")
-DEFAULT_SAFETY = 1  # "fairly unsafe": a fault reported from outside a walk, with no rating given
-SAFETY_VALUES = (("0", _l("Very unsafe")), ("1", _l("Fairly unsafe")), ("2", _l("Fairly safe")),
+DEFAULT_SAFETY = 1  # "unsafe": a fault reported from outside a walk, with no rating given
+SAFETY_VALUES = (("0", _l("Very unsafe")), ("1", _l("Unsafe")), ("2", _l("Fairly safe")),
                  ("3", _l("Safe")))
 
 
