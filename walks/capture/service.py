@@ -50,7 +50,7 @@ class CaptureResult:
 # ---- walks and participants ------------------------------------------------------------------
 
 def find_walk(code: str) -> Walk | None:
-    code = (code or "").strip().upper()
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())  # as typed: "k7p2-qx" works
     if not code or len(code) > 16:
         return None
     return db.session.scalar(sa.select(Walk).where(sa.func.upper(Walk.join_code) == code))

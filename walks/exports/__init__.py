@@ -1,5 +1,6 @@
-"""exports: placeholder until its issue is built."""
+"""exports: a walk's or an area's observations as CSV and GeoJSON (issue 3)."""
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+    app.register_blueprint(bp)

@@ -1,5 +1,6 @@
-"""review: placeholder until its issue is built."""
+"""review: coordinators go through a walk's observations, edit, hide and merge them (issue 3)."""
 
 
 def init_app(app):
-    pass
+    from .routes import bp
+    app.register_blueprint(bp)

@@ -1,0 +1,159 @@
+"""Coordinator review pages. Looking needs a login; changing needs an editor (admin or coordinator)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from .. import photos as photo_pipeline
+from ..capture.forms import FINER_LABELS, ROLE_LABELS, SAFETY_LABELS
+from ..categories.service import THEME_NAMES, active_categories, theme_name
+from ..extensions import db
+from ..geo import to_sweref99tm
+from ..models import FINER_RATINGS, OBSERVATION_STATUSES, Category, Observation, Walk
+from ..web import editor_required, fail
+from . import service
+from .forms import ButtonForm, EditForm, HideForm, MergeForm
+
+bp = Blueprint("review", __name__)
+
+def _status_label(status: str) -> str:
+    return {"new": _("New"), "reported": _("Reported"), "in_action": _("In the action plan"),
+            "resolved": _("Resolved"), "dismissed": _("Dismissed")}.get(status, status)
+
+
+def _walk(walk_id: int) -> Walk:
+    walk = db.session.get(Walk, walk_id)
+    if walk is None:
+        fail(404, _("That walk was not found."))
+    return walk
+
+
+def _observation(observation_id: int) -> Observation:
+    observation = db.session.get(Observation, observation_id)
+    if observation is None:
+        fail(404, _("That observation was not found."))
+    return observation
+
+
+def _category_choices():
+    locale = str(get_locale())
+    return [SelectChoice(c.code, f"{c.icon} {c.name(locale)}") for c in active_categories()]
+
+
+@bp.app_context_processor
+def review_helpers():
+    return {"status_label": _status_label}
+
+
+@bp.get("/walks/<int:walk_id>/observations")
+@login_required
+def walk(walk_id: int):
+    walk = _walk(walk_id)
+    filters = service.Filters.from_args(request.args)
+    observations = service.walk_observations(walk, filters)
+    locale = str(get_locale())
+    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order)).all()
+    return render_template(
+        "review/walk.html", walk=walk, observations=observations, filters=filters, categories=categories,
+        themes=[(t, theme_name(t, locale)) for t in THEME_NAMES], roles=ROLE_LABELS,
+        safety_labels=SAFETY_LABELS, statuses=OBSERVATION_STATUSES)
+
+
+@bp.get("/observations/<int:observation_id>")
+@login_required
+def observation(observation_id: int):
+    observation = _observation(observation_id)
+    return _render_detail(observation)
+
+
+def _render_detail(observation: Observation, edit_form=None, hide_form=None, merge_form=None, status=200):
+    edit_form = edit_form or EditForm(data={"category": observation.category.code, "text": observation.text,
+                                            "lat": observation.lat, "lon": observation.lon})
+    edit_form.category.choices = _category_choices()
+    merge_form = merge_form or MergeForm()
+    locale = str(get_locale())
+    merge_form.other.choices = [
+        SelectChoice(o.id, f"#{o.id} {o.category.name(locale)} – {o.text[:40]}")
+        for o in service.merge_candidates(observation)] if observation.walk_id else []
+    northing, easting = to_sweref99tm(observation.lat, observation.lon)
+    merged_from = db.session.scalars(db.select(Observation).where(
+        Observation.merged_into_id == observation.id)).all()
+    return render_template(
+        "review/observation.html", observation=observation, edit_form=edit_form,
+        hide_form=hide_form or HideForm(), merge_form=merge_form, button_form=ButtonForm(),
+        safety_labels=SAFETY_LABELS, roles=ROLE_LABELS, sweref=(round(northing), round(easting)),
+        finer=[(FINER_LABELS[name], getattr(observation, f"rating_{name}")) for name in FINER_RATINGS],
+        merged_from=merged_from, theme=theme_name(observation.category.theme, locale)), status
+
+
+@bp.post("/observations/<int:observation_id>/edit")
+@editor_required
+def edit(observation_id: int):
+    observation = _observation(observation_id)
+    form = EditForm()
+    form.category.choices = _category_choices()
+    if form.validate_on_submit():
+        try:
+            changes = service.edit_observation(observation, current_user, category_code=form.category.data,
+                                               text=form.text.data, lat=form.lat.data, lon=form.lon.data)
+        except service.ReviewError as error:
+            db.session.rollback()
+            getattr(form, error.field or "text").errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The observation was updated.") if changes else _("Nothing was changed."), "success")
+            return redirect(url_for("review.observation", observation_id=observation.id))
+    return _render_detail(observation, edit_form=form, status=400)
+
+
+@bp.post("/observations/<int:observation_id>/hide")
+@editor_required
+def hide(observation_id: int):
+    observation = _observation(observation_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        service.hide(observation, current_user, form.reason.data or "")
+        db.session.commit()
+        flash(_("The observation is hidden. It is kept and can be shown again."), "success")
+        return redirect(url_for("review.observation", observation_id=observation.id))
+    return _render_detail(observation, hide_form=form, status=400)
+
+
+@bp.post("/observations/<int:observation_id>/unhide")
+@editor_required
+def unhide(observation_id: int):
+    observation = _observation(observation_id)
+    if not ButtonForm().validate_on_submit():
+        fail(400, _("The form has expired or was not sent from this site. Reload the page and try again."))
+    try:
+        service.unhide(observation, current_user)
+    except service.ReviewError as error:
+        db.session.rollback()
+        fail(409, error.message)
+    db.session.commit()
+    flash(_("The observation is shown again."), "success")
+    return redirect(url_for("review.observation", observation_id=observation.id))
+
+
+@bp.post("/observations/<int:observation_id>/merge")
+@editor_required
+def merge(observation_id: int):
+    survivor = _observation(observation_id)
+    form = MergeForm()
+    form.other.choices = [SelectChoice(o.id, str(o.id)) for o in service.merge_candidates(survivor)]
+    if form.validate_on_submit():
+        duplicate = _observation(form.other.data)
+        try:
+            files = service.merge(survivor, duplicate, current_user)
+        except service.ReviewError as error:
+            db.session.rollback()
+            form.other.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], files)
+            flash(_("Observation #%(id)s was merged into this one.", id=duplicate.id), "success")
+            return redirect(url_for("review.observation", observation_id=survivor.id))
+    return _render_detail(survivor, merge_form=form, status=400)
