@@ -66,7 +66,7 @@ def test_colours_are_checked_before_they_go_into_an_attribute(colour, expected):
     assert f'fill="{expected}"' in svg and "onload" not in svg
 
 
-@pytest.mark.parametrize("background, ink", [("#ffffff", "#000"), ("#9cc27a", "#000"), ("#c0392b", "#fff"),
+@pytest.mark.parametrize("background, ink", [("#ffffff", "#000"), ("#9cc27a", "#000"), ("#e67e22", "#000"), ("#c0392b", "#fff"),
                                              ("#1b3a4b", "#fff")])
 def test_value_text_reads_on_its_segment(background, ink):
     assert text_colour(background) == ink

@@ -79,7 +79,10 @@ def test_compare_defaults_to_the_first_and_latest_walk_with_known_figures(client
     assert "Mörk gång bakom skolan" in html and "Klotter på elskåpet" in html
     # The category table: lighting 2 -> 1.
     assert re.search(r"Belysning</th>\s*<td class=\"num\">2</td><td class=\"num\">1</td>\s*"
-                     r"<td class=\"num change fewer\">-1</td>", html)
+                     r"<td class=\"num change better\">-1</td>", html)
+    # More positive observations is better, not worse.
+    assert re.search(r"värna</th>\s*<td class=\"num\">1</td><td class=\"num\">2</td>\s*"
+                     r"<td class=\"num change better\">\+1</td>", html)
 
 
 def test_compare_hands_the_map_its_points_as_json_data(client, login, data):

@@ -29,8 +29,13 @@ def build_two_walks(make):
                         status="planned")
     elsewhere = make.walk(area=other_area, title="Annan plats", starts_at=AFTER_AT)
 
+    spots = iter(range(100))
+
     def obs(walk, code, safety, status="new", **extra):
-        return make.observation(walk=walk, category=make.category(code), safety=safety, status=status, **extra)
+        spot = next(spots)  # spread over the area so that the map shows separate points
+        return make.observation(walk=walk, category=make.category(code), safety=safety, status=status,
+                                lat=57.7200 + 0.0007 * (spot % 5), lon=11.9495 + 0.0012 * (spot // 5 % 4),
+                                **extra)
 
     b = SimpleNamespace(
         lamp_fixed=obs(before, "lighting", 0, "resolved", text="Trasig lampa i tunneln"),
@@ -150,9 +155,9 @@ def test_default_pair_uses_planned_walks_only_when_needed(make):
 
 
 @pytest.mark.parametrize("pair, message", [
-    (("before", "before"), "same walk was given twice"),
-    (("before", "elsewhere"), "belong to different areas"),
-    (("elsewhere", "after"), "belong to different areas"),
+    (("before", "before"), "samma vandring två gånger"),
+    (("before", "elsewhere"), "tillhör olika områden"),
+    (("elsewhere", "after"), "tillhör olika områden"),
 ])
 def test_walks_that_cannot_be_compared_are_refused(data, pair, message):
     with pytest.raises(service.CompareError, match=message):
@@ -160,7 +165,7 @@ def test_walks_that_cannot_be_compared_are_refused(data, pair, message):
 
 
 def test_check_pair_names_the_walk_of_another_area(data):
-    with pytest.raises(service.CompareError, match="“Annan plats” belongs to another area than Hjalmar"):
+    with pytest.raises(service.CompareError, match="”Annan plats” tillhör ett annat område än Hjalmar"):
         service.check_pair(data.before, data.elsewhere, data.area)
 
 

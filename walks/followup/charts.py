@@ -33,7 +33,7 @@ def safe_colour(colour: str | None) -> str:
 def text_colour(colour: str) -> str:
     """Black or white, whichever reads better on the given background."""
     red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return "#000" if (0.299 * red + 0.587 * green + 0.114 * blue) > 150 else "#fff"
+    return "#000" if (0.299 * red + 0.587 * green + 0.114 * blue) > 140 else "#fff"
 
 
 def _number(value: float) -> str:

@@ -56,8 +56,9 @@ def dashboard_charts(figures: dict, locale: str) -> list[dict]:
     if outside["sent"]:
         fault_rows.append({"faults": outside})
         fault_labels.append(str(_l("Not from a walk")))
-    faults = [{"label": str(_l("Sent")), "color": "#1f6fb2", "values": [r["faults"]["sent"] for r in fault_rows]},
-              {"label": str(_l("Resolved")), "color": "#2e8540",
+    faults = [{"label": str(_l("Faults sent")), "color": "#1f6fb2",
+               "values": [r["faults"]["sent"] for r in fault_rows]},
+              {"label": str(_l("Faults resolved")), "color": "#2e8540",
                "values": [r["faults"]["resolved"] for r in fault_rows]}]
     statuses = [str(ACTION_STATUS_LABELS[s]) for s in ACTION_STATUSES]
     actions = [{"label": str(_l("Actions")), "color": "#1b3a4b",
@@ -79,12 +80,14 @@ def dashboard_charts(figures: dict, locale: str) -> list[dict]:
         {"id": "faults", "heading": _l("Fault reports: sent and resolved"),
          "svg": bar_chart(faults, fault_labels, title=str(_l("Faults reported and resolved per walk")),
                           chart_id="chart-faults", stacked=False, empty_text=str(_l("No faults reported yet."))),
-         "table": _table([_l("Walk"), _l("Sent"), _l("Resolved")],
+         "table": _table([_l("Walk"), _l("Faults sent"), _l("Faults resolved")],
                          [[label, r["faults"]["sent"], r["faults"]["resolved"]]
                           for label, r in zip(fault_labels, fault_rows)])},
         {"id": "actions", "heading": _l("Actions by status"),
          "svg": bar_chart(actions, statuses, title=str(_l("Actions in the action plan by status")),
                           chart_id="chart-actions", stacked=False, empty_text=str(_l("No actions yet."))),
+         "note": _l("%(count)s of them overdue: the due date has passed and they are neither done nor cancelled.",
+                    count=figures["actions"]["overdue"]),
          "table": _table([_l("Status"), _l("Actions")],
                          [[label, actions[0]["values"][i]] for i, label in enumerate(statuses)]
                          + [[_l("Overdue"), figures["actions"]["overdue"]]])},
