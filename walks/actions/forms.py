@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import ACTION_HORIZONS, ACTION_PRIORITIES, ACTION_STATUSES
@@ -24,11 +24,11 @@ class ActionForm(FlaskForm):
     goal = TextAreaField(_l("What should be achieved"), validators=LONG, render_kw={"rows": 3})
     indicators = TextAreaField(_l("Indicators"), validators=LONG, render_kw={"rows": 2})
     outcome = TextAreaField(_l("What we have achieved"), validators=LONG, render_kw={"rows": 3})
-    horizon = SelectField(_l("Time horizon"), choices=[(h, HORIZON_LABELS[h]) for h in ACTION_HORIZONS],
+    horizon = SelectField(_l("Time horizon"), choices=[SelectChoice(h, HORIZON_LABELS[h]) for h in ACTION_HORIZONS],
                           default="short")
-    priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in ACTION_PRIORITIES],
+    priority = SelectField(_l("Priority"), choices=[SelectChoice(p, PRIORITY_LABELS[p]) for p in ACTION_PRIORITIES],
                            default="medium")
-    status = SelectField(_l("Status"), choices=[(s, STATUS_LABELS[s]) for s in ACTION_STATUSES],
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in ACTION_STATUSES],
                          default="proposed")
     resolve_observations = BooleanField(_l("When done: mark the linked observations as resolved"))
     comment = TextAreaField(_l("Comment for the log"), validators=[Optional(), Length(max=2000)],

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import ACTION_HORIZONS, ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
@@ -71,19 +72,18 @@ def _organization_choices(area: Area):
     orgs = list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
     in_area = {o.id for o in area.organizations}
     orgs.sort(key=lambda o: (o.id not in in_area, o.name.lower()))
-    org_choices = [(0, _("– not decided –"))] + [(o.id, o.name) for o in orgs]
-    contact_choices = {"": [(0, _("– none –"))]}
+    org_choices = [SelectChoice(0, _("– not decided –"))] + [SelectChoice(o.id, o.name) for o in orgs]
+    contact_choices = [SelectChoice(0, _("– none –"))]
     for org in orgs:
-        if org.contacts:
-            contact_choices[org.name] = [(c.id, f"{c.name}" + (f" ({c.role})" if c.role else ""))
-                                         for c in org.contacts]
+        contact_choices += [SelectChoice(c.id, c.name + (f" ({c.role})" if c.role else ""), optgroup=org.name)
+                            for c in org.contacts]
     return org_choices, contact_choices
 
 
 def _prepare_form(form: ActionForm, area: Area, action: ActionItem | None) -> None:
     form.organization_id.choices, form.contact_id.choices = _organization_choices(area)
     if action is not None:
-        form.status.choices = [(s, service.STATUS_LABELS[s])
+        form.status.choices = [SelectChoice(s, service.STATUS_LABELS[s])
                                for s in (action.status,) + service.allowed_next(action.status)]
     if request.method == "GET" and action is not None:
         form.organization_id.data = action.organization_id or 0
@@ -183,8 +183,10 @@ def from_observations(area_id: int):
 def detail(action_id: int):
     action = _action(action_id)
     status_form = StatusForm()
-    status_form.status.choices = [(s, service.STATUS_LABELS[s]) for s in service.allowed_next(action.status)]
+    allowed = service.allowed_next(action.status)
+    status_form.status.choices = [SelectChoice(s, service.STATUS_LABELS[s]) for s in allowed]
     return render_template("actions/detail.html", action=action, area=action.area, status_form=status_form,
+                           allowed=allowed,
                            comment_form=CommentForm(), button_form=ButtonForm(),
                            meetings=service.meetings_for(action), **_labels())
 
@@ -213,7 +215,7 @@ def edit(action_id: int):
 def change_status(action_id: int):
     action = _action(action_id)
     form = StatusForm()
-    form.status.choices = [(s, service.STATUS_LABELS[s]) for s in ACTION_STATUSES]
+    form.status.choices = [SelectChoice(s, service.STATUS_LABELS[s]) for s in ACTION_STATUSES]
     if not form.validate_on_submit():
         fail(400, _("Choose a status."))
     try:

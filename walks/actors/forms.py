@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import ORGANIZATION_KINDS, REPORT_CHANNELS
@@ -16,11 +16,11 @@ class CheckboxListField(SelectMultipleField):
 
 class OrganizationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind of actor"), choices=[(k, KIND_LABELS[k]) for k in ORGANIZATION_KINDS])
+    kind = SelectField(_l("Kind of actor"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in ORGANIZATION_KINDS])
     area_ids = CheckboxListField(_l("Areas it takes part in"), coerce=int, validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     report_channel = SelectField(_l("How fault reports are sent"),
-                                 choices=[(c, CHANNEL_LABELS[c]) for c in REPORT_CHANNELS])
+                                 choices=[SelectChoice(c, CHANNEL_LABELS[c]) for c in REPORT_CHANNELS])
     report_email = StringField(_l("E-mail for fault reports"), validators=[Optional(), Length(max=254)],
                                render_kw={"type": "email", "autocomplete": "off"})
     open311_base_url = StringField(_l("Open311 endpoint"), validators=[Optional(), Length(max=500)],

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import ORGANIZATION_KINDS, Area, Contact, Organization
@@ -56,7 +57,7 @@ def index():
 
 def _organization_form(org: Organization | None):
     form = OrganizationForm(obj=org)
-    form.area_ids.choices = [(a.id, a.name) for a in _all_areas()]
+    form.area_ids.choices = [SelectChoice(a.id, a.name) for a in _all_areas()]
     if request.method == "GET":
         if org is not None:
             form.area_ids.data = [a.id for a in org.areas]

@@ -108,11 +108,12 @@ def format_service_codes(mapping: dict | None) -> str:
     return "\n".join(f"{code} = {service}" for code, service in sorted((mapping or {}).items()))
 
 
-def _name_taken(name: str, exclude_id: int | None) -> bool:
-    query = sa.select(Organization.id).where(sa.func.lower(Organization.name) == name.lower())
+def _existing_name(name: str, exclude_id: int | None) -> str | None:
+    """The name of another organization with this name in any case (SQLite's lower() is ASCII-only)."""
+    query = sa.select(Organization.id, Organization.name)
     if exclude_id:
         query = query.where(Organization.id != exclude_id)
-    return db.session.scalar(query) is not None
+    return next((other for _, other in db.session.execute(query) if other.casefold() == name.casefold()), None)
 
 
 def save_organization(org: Organization | None, values: dict, user) -> Organization:
@@ -126,8 +127,9 @@ def save_organization(org: Organization | None, values: dict, user) -> Organizat
         raise ActorError("name", _l("Give the actor a name."))
     if len(name) > NAME_MAX:
         raise ActorError("name", _l("The name is too long (at most %(n)d characters).", n=NAME_MAX))
-    if _name_taken(name, org.id if org else None):
-        raise ActorError("name", _l("There is already an actor called “%(name)s”.", name=name))
+    existing = _existing_name(name, org.id if org else None)
+    if existing:
+        raise ActorError("name", _l("There is already an actor called “%(name)s”.", name=existing))
     kind = values.get("kind") or "municipal"
     if kind not in ORGANIZATION_KINDS:
         raise ActorError("kind", _l("Choose a kind of actor from the list."))
@@ -224,20 +226,21 @@ def delete_contact(contact: Contact, user) -> None:
 
 
 def search_organizations(q: str = "", kind: str = "", area_id: int | None = None) -> list[Organization]:
+    """Filter by kind and area in SQL; the free text in Python (SQLite's lower() does not fold å, ä, ö)."""
     query = sa.select(Organization).order_by(Organization.name)
-    q = _clean(q)
-    if q:
-        like = f"%{q.lower()}%"
-        contact_match = sa.select(Contact.organization_id).where(sa.or_(
-            sa.func.lower(Contact.name).like(like), sa.func.lower(Contact.email).like(like),
-            sa.func.lower(Contact.role).like(like)))
-        query = query.where(sa.or_(sa.func.lower(Organization.name).like(like),
-                                   Organization.id.in_(contact_match)))
     if kind:
         query = query.where(Organization.kind == kind)
     if area_id:
         query = query.where(Organization.areas.any(Area.id == area_id))
-    return list(db.session.scalars(query))
+    found = list(db.session.scalars(query))
+    needle = _clean(q).casefold()
+    if not needle:
+        return found
+
+    def matches(org: Organization) -> bool:
+        texts = [org.name] + [t for c in org.contacts for t in (c.name, c.email, c.role)]
+        return any(needle in (t or "").casefold() for t in texts)
+    return [org for org in found if matches(org)]
 
 
 def area_organizations(area: Area) -> list[Organization]:
