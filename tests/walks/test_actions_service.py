@@ -190,7 +190,7 @@ def test_meeting_overview_groups_due_and_lists_changes_since_last_meeting(setup,
     week_ago = utcnow() - dt.timedelta(days=8)
     for update in db.session.scalars(sa.select(ActionUpdate)):
         update.at = week_ago
-    old_obs = make.observation(walk=walk, created_at=week_ago)
+    old_obs = make.observation(walk=walk, observed_at=week_ago)
     new_obs = make.observation(walk=walk, text="Nytt klotter")
     service.transition(soon, "planned", user, "Beställt")
     overview = service.meeting_overview(area, today)

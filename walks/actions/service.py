@@ -367,7 +367,7 @@ def meeting_overview(area: Area, today: dt.date) -> dict:
 
     due: open actions overdue or due within DUE_SOON_DAYS, grouped by responsible actor (overdue first);
     changes: the log entries since the day after the last meeting (or the last 30 days when there was none);
-    new_observations: observations in the area created since then.
+    new_observations: observations in the area observed since then (not hidden, not merged).
     """
     last = last_meeting(area, today)
     since_day = last.held_on + dt.timedelta(days=1) if last else today - dt.timedelta(days=DUE_SOON_DAYS)
@@ -384,9 +384,9 @@ def meeting_overview(area: Area, today: dt.date) -> dict:
     in_area = sa.or_(Observation.area_id == area.id,
                      sa.and_(Observation.area_id.is_(None), Observation.walk.has(Walk.area_id == area.id)))
     new_observations = list(db.session.scalars(
-        sa.select(Observation).where(in_area, Observation.created_at >= since, Observation.hidden.is_(False),
+        sa.select(Observation).where(in_area, Observation.observed_at >= since, Observation.hidden.is_(False),
                                      Observation.merged_into_id.is_(None))
-        .order_by(Observation.created_at)))
+        .order_by(Observation.observed_at)))
     return {
         "today": today, "last_meeting": last, "since": since_day, "groups": ordered,
         "overdue_count": sum(is_overdue(a, today) for a in due), "due_count": len(due),
