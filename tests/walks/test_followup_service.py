@@ -208,10 +208,22 @@ def test_median(days, expected):
     assert service.median(days) == expected
 
 
-def test_resolve_days_ignores_items_without_a_sent_date(app):
-    item = FaultReportItem(status="resolved", report=FaultReport(sent_at=None), updated_at=dt.datetime(2026, 1, 1))
-    assert service.resolve_days(item) is None
-    item.report.sent_at = dt.datetime(2026, 1, 2)  # resolved before it was sent: a clock error, left out
-    assert service.resolve_days(item) is None
-    item.report.sent_at = dt.datetime(2025, 12, 31, 12, 0)
-    assert service.resolve_days(item) == 0.5
+@pytest.mark.parametrize("status, sent, report_resolved, item_updated, expected", [
+    ("resolved", dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 11), dt.datetime(2026, 3, 1), 10.0),
+    ("resolved", dt.datetime(2025, 12, 31, 12, 0), None, dt.datetime(2026, 1, 1), 0.5),
+    ("resolved", None, None, dt.datetime(2026, 1, 1), None),  # never sent
+    ("resolved", dt.datetime(2026, 1, 2), None, dt.datetime(2026, 1, 1), None),  # before it was sent: left out
+    ("acknowledged", dt.datetime(2026, 1, 1), None, dt.datetime(2026, 1, 5), None),
+])
+def test_resolve_days(status, sent, report_resolved, item_updated, expected):
+    assert service.resolve_days(status, sent, report_resolved, item_updated) == expected
+
+
+@pytest.mark.parametrize("counts, expected", [
+    ({}, {"count": 0, "mean": None, "distribution": [0, 0, 0, 0]}),
+    ({0: 1, 1: 1, 2: 2, 3: 1}, {"count": 5, "mean": 1.6, "distribution": [1, 1, 2, 1]}),
+    ({1: 3, 2: 1}, {"count": 4, "mean": 1.25, "distribution": [0, 3, 1, 0]}),
+    ({3: 2, 0: 1}, {"count": 3, "mean": 2.0, "distribution": [1, 0, 0, 2]}),
+])
+def test_safety_summary(counts, expected):
+    assert service.safety_summary(counts) == expected

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import xstatic.pkg.leaflet as leaflet_pkg
-from flask import Blueprint, current_app, jsonify, render_template, request, send_from_directory, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -44,9 +43,9 @@ def observation_link(observation: Observation) -> str | None:
 
 
 def leaflet_assets() -> dict:
-    """Leaflet's CSS and JS, served by the app itself (no CDN)."""
-    return {"css": url_for("followup.leaflet_asset", filename="leaflet.css"),
-            "js": url_for("followup.leaflet_asset", filename="leaflet.js")}
+    """Leaflet's CSS and JS, served by the app itself (no CDN) through the maps capability."""
+    return {"css": url_for("maps.leaflet_asset", filename="leaflet.css"),
+            "js": url_for("maps.leaflet_asset", filename="leaflet.js")}
 
 
 @bp.get("/areas/<int:area_id>/dashboard")
@@ -122,8 +121,3 @@ def compare_json(area_id: int):
     if before is None:
         fail(404, _("This area needs two walks before they can be compared."))
     return jsonify(service.comparison_json(service.compare_walks(before, after), _locale()))
-
-
-@bp.get("/followup/assets/leaflet/<path:filename>")
-def leaflet_asset(filename: str):
-    return send_from_directory(leaflet_pkg.BASE_DIR, filename, max_age=7 * 24 * 3600)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import (ACTION_STATUSES, SAFETY_RATINGS, THEMES, ActionItem, Area, FaultReport,
+from ..models import (ACTION_STATUSES, SAFETY_RATINGS, THEMES, ActionItem, Area, Category, FaultReport,
                       FaultReportItem, Observation, Walk)
 
 SENT_STATUSES = ("sent", "acknowledged", "resolved", "rejected")
@@ -27,26 +27,30 @@ class CompareError(ValueError):
     """Two walks that cannot be compared; the message says why."""
 
 
+def _visible():
+    """The observations that count: not hidden, not merged into another."""
+    return sa.and_(Observation.hidden.is_(False), Observation.merged_into_id.is_(None))
+
+
 def visible_observations(walk_ids) -> list[Observation]:
-    """The walks' observations that count: not hidden, not merged into another."""
+    """The walks' observations that count, with their categories."""
     if not walk_ids:
         return []
     return list(db.session.scalars(
         sa.select(Observation)
-        .where(Observation.walk_id.in_(list(walk_ids)), Observation.hidden.is_(False),
-               Observation.merged_into_id.is_(None))
+        .where(Observation.walk_id.in_(list(walk_ids)), _visible())
         .options(selectinload(Observation.category))
         .order_by(Observation.observed_at, Observation.id)))
 
 
-def safety_summary(observations) -> dict:
-    """Count, mean and distribution (ratings 0–3) of perceived safety."""
-    ratings = [o.safety for o in observations if o.safety in SAFETY_RATINGS]
-    counts = Counter(ratings)
+def safety_summary(counts) -> dict:
+    """Count, mean and distribution of perceived safety from {rating 0–3: number of observations}."""
+    distribution = [counts.get(r, 0) for r in SAFETY_RATINGS]
+    total = sum(distribution)
     return {
-        "count": len(ratings),
-        "mean": round(statistics.fmean(ratings), 2) if ratings else None,
-        "distribution": [counts.get(r, 0) for r in SAFETY_RATINGS],
+        "count": total,
+        "mean": round(sum(r * n for r, n in zip(SAFETY_RATINGS, distribution)) / total, 2) if total else None,
+        "distribution": distribution,
     }
 
 
@@ -64,87 +68,97 @@ def area_walks(area: Area) -> list[Walk]:
         sa.select(Walk).where(Walk.area_id == area.id).order_by(Walk.starts_at, Walk.id)))
 
 
-def _fault_items(area: Area, walk_ids) -> list[FaultReportItem]:
+def resolve_days(status: str, sent_at: dt.datetime | None, report_resolved_at: dt.datetime | None,
+                 item_updated_at: dt.datetime | None) -> float | None:
+    """Days from sending a report to resolving one of its items: the report's resolved_at when it has
+    one, else the item's last change (an item can be resolved on its own, e.g. over Open311)."""
+    if status != "resolved" or sent_at is None:
+        return None
+    end = report_resolved_at or item_updated_at
+    if end is None or end < sent_at:
+        return None
+    return days_between(sent_at, end)
+
+
+def fault_figures(area: Area, walk_ids) -> dict:
     """Items of sent reports about this area's observations (by the observation's area or walk)."""
     in_area = sa.or_(Observation.area_id == area.id, Observation.walk_id.in_(list(walk_ids) or [-1]))
-    return list(db.session.scalars(
-        sa.select(FaultReportItem)
+    rows = db.session.execute(
+        sa.select(FaultReportItem.status, Observation.walk_id, FaultReport.sent_at, FaultReport.resolved_at,
+                  FaultReportItem.updated_at)
         .join(FaultReport, FaultReportItem.report_id == FaultReport.id)
         .join(Observation, FaultReportItem.observation_id == Observation.id)
-        .where(in_area, FaultReportItem.status.in_(SENT_STATUSES))
-        .options(selectinload(FaultReportItem.report), selectinload(FaultReportItem.observation))
-        .order_by(FaultReportItem.id)))
-
-
-def resolve_days(item: FaultReportItem) -> float | None:
-    """Days from sending the report to resolving the item: the report's resolved_at when it has
-    one, else the item's last change (an item can be resolved on its own, e.g. over Open311)."""
-    if item.status != "resolved" or item.report.sent_at is None:
-        return None
-    end = item.report.resolved_at or item.updated_at
-    if end is None or end < item.report.sent_at:
-        return None
-    return days_between(item.report.sent_at, end)
-
-
-def fault_figures(items, walk_ids) -> dict:
-    by_status = Counter(item.status for item in items)
+        .where(in_area, FaultReportItem.status.in_(SENT_STATUSES))).all()
+    by_status = Counter(row.status for row in rows)
     per_walk = {walk_id: {"sent": 0, "resolved": 0} for walk_id in walk_ids}
     outside = {"sent": 0, "resolved": 0}
-    for item in items:
-        bucket = per_walk.get(item.observation.walk_id, outside)
+    for row in rows:
+        bucket = per_walk.get(row.walk_id, outside)
         bucket["sent"] += 1
-        bucket["resolved"] += item.status == "resolved"
+        bucket["resolved"] += row.status == "resolved"
+    days = (resolve_days(row.status, row.sent_at, row.resolved_at, row.updated_at) for row in rows)
     return {
-        "sent": len(items),
+        "sent": len(rows),
         "by_status": {status: by_status.get(status, 0) for status in SENT_STATUSES},
         "resolved": by_status.get("resolved", 0),
         "open": by_status.get("sent", 0) + by_status.get("acknowledged", 0),
-        "median_days_to_resolve": median(d for d in map(resolve_days, items) if d is not None),
+        "median_days_to_resolve": median(d for d in days if d is not None),
         "per_walk": per_walk,
         "outside_walks": outside,
     }
 
 
 def action_figures(area: Area, today: dt.date) -> dict:
-    actions = list(db.session.scalars(sa.select(ActionItem).where(ActionItem.area_id == area.id)))
-    by_status = Counter(a.status for a in actions)
-    overdue = [a for a in actions
-               if a.due_date is not None and a.due_date < today and a.status not in ACTION_CLOSED]
+    by_status = dict(db.session.execute(
+        sa.select(ActionItem.status, sa.func.count()).where(ActionItem.area_id == area.id)
+        .group_by(ActionItem.status)).all())
+    overdue = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ActionItem)
+        .where(ActionItem.area_id == area.id, ActionItem.due_date < today,
+               ActionItem.status.not_in(ACTION_CLOSED)))
     return {
-        "total": len(actions),
+        "total": sum(by_status.values()),
         "by_status": {status: by_status.get(status, 0) for status in ACTION_STATUSES},
-        "overdue": len(overdue),
+        "overdue": overdue,
     }
+
+
+def _counts_per_walk(walk_ids, column) -> dict[int, Counter]:
+    """{walk id: Counter(value of column: visible observations)}, counted by the database."""
+    counts: dict[int, Counter] = {walk_id: Counter() for walk_id in walk_ids}
+    if walk_ids:
+        rows = db.session.execute(
+            sa.select(Observation.walk_id, column, sa.func.count())
+            .join(Category, Observation.category_id == Category.id)
+            .where(Observation.walk_id.in_(list(walk_ids)), _visible())
+            .group_by(Observation.walk_id, column))
+        for walk_id, value, count in rows:
+            counts[walk_id][value] = count
+    return counts
 
 
 def area_figures(area: Area, today: dt.date) -> dict:
     """Everything the dashboard of an area shows, as plain values."""
     walks = area_walks(area)
     walk_ids = [w.id for w in walks]
-    observations = visible_observations(walk_ids)
-    by_walk: dict[int, list[Observation]] = {walk_id: [] for walk_id in walk_ids}
-    for obs in observations:
-        by_walk[obs.walk_id].append(obs)
-    faults = fault_figures(_fault_items(area, walk_ids), walk_ids)
-    walk_rows = []
-    for walk in walks:
-        themes = Counter(o.category.theme for o in by_walk[walk.id])
-        walk_rows.append({
-            "id": walk.id,
-            "title": walk.title,
-            "starts_at": walk.starts_at,
-            "status": walk.status,
-            "observations": len(by_walk[walk.id]),
-            "themes": {theme: themes.get(theme, 0) for theme in THEMES},
-            "safety": safety_summary(by_walk[walk.id]),
-            "faults": faults["per_walk"][walk.id],
-        })
+    themes = _counts_per_walk(walk_ids, Category.theme)
+    ratings = _counts_per_walk(walk_ids, Observation.safety)
+    faults = fault_figures(area, walk_ids)
+    walk_rows = [{
+        "id": walk.id,
+        "title": walk.title,
+        "starts_at": walk.starts_at,
+        "status": walk.status,
+        "observations": sum(themes[walk.id].values()),
+        "themes": {theme: themes[walk.id].get(theme, 0) for theme in THEMES},
+        "safety": safety_summary(ratings[walk.id]),
+        "faults": faults["per_walk"][walk.id],
+    } for walk in walks]
     return {
         "area": {"id": area.id, "name": area.name},
         "today": today,
         "walks": walk_rows,
-        "observations": len(observations),
+        "observations": sum(row["observations"] for row in walk_rows),
         "faults": {key: value for key, value in faults.items() if key != "per_walk"},
         "actions": action_figures(area, today),
     }
@@ -192,8 +206,10 @@ def compare_walks(before: Walk, after: Walk) -> dict:
             for category in sorted(categories.values(), key=lambda c: (c.sort_order, c.id))]
     faults = [o for o in first if o.category.is_fault]
     return {
-        "before": {"walk": before, "observations": len(first), "safety": safety_summary(first)},
-        "after": {"walk": after, "observations": len(second), "safety": safety_summary(second)},
+        "before": {"walk": before, "observations": len(first),
+                   "safety": safety_summary(Counter(o.safety for o in first))},
+        "after": {"walk": after, "observations": len(second),
+                  "safety": safety_summary(Counter(o.safety for o in second))},
         "categories": rows,
         "faults": {
             "total": len(faults),
