@@ -123,6 +123,16 @@ def test_compare_can_swap_to_other_walks(client, login, data):
     assert re.search(r'<option value="%d" selected>Planerad' % data.planned.id, html)
     assert "Den första vandringen hittade inga fel" not in html  # the "after" walk had faults
     assert "0 av 2 åtgärdade" not in html and "1 av 2 åtgärdade" in html
+    assert "gjordes efter den som valts som" not in html
+
+
+def test_walks_in_reverse_order_are_compared_with_a_note(client, login, data):
+    login()
+    response = client.get(compare_url(data, before=data.after.id, after=data.before.id))
+    assert response.status_code == 200
+    html = response.get_data(True)
+    assert "gjordes efter den som valts som ”efter”" in html
+    assert "<dd>1,25</dd>" in html
 
 
 def test_an_area_with_one_walk_says_what_is_missing(client, login, make):
@@ -140,6 +150,9 @@ def test_an_area_with_one_walk_says_what_is_missing(client, login, make):
     ({"before": "abc"}, 400, "med sitt nummer"),
     ({"before": "1.5"}, 400, "med sitt nummer"),
     ({"after": "-3"}, 400, "med sitt nummer"),
+    ({"after": "²"}, 400, "med sitt nummer"),
+    ({"after": "3%20OR%201=1"}, 400, "med sitt nummer"),
+    ({"before": "9" * 30}, 404, "Det finns ingen vandring med nummer 999"),
     ({"before": "999999"}, 404, "Det finns ingen vandring med nummer 999999"),
     ({"after": "999999"}, 404, "Det finns ingen vandring med nummer 999999"),
     ({"before": "{before}", "after": "{before}"}, 400, "samma vandring två gånger"),

@@ -70,9 +70,9 @@ def _walk_arg(name: str) -> Walk | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         fail(400, _("The walk to compare must be given by its number, not “%(value)s”.", value=raw[:40]))
-    walk = db.session.get(Walk, int(raw))
+    walk = db.session.get(Walk, int(raw)) if len(raw) <= 12 else None
     if walk is None:
         fail(404, _("There is no walk number %(number)s.", number=raw))
     return walk
