@@ -195,6 +195,7 @@ class ResponsiveLayerControl(LayerControl):
                 { {%- for key, val in this.overlays.items() %}{{ key|tojson }}: {{ val }},{% endfor %} },
                 {{ this.options|tojavascript }}
             ).addTo({{ this._parent.get_name() }});
+            TryggMap.fixLayerControl({{ this.get_name() }});
             if (window.matchMedia && window.matchMedia("(min-width: 64rem)").matches) {
                 {{ this.get_name() }}.expand();
             }

@@ -21,10 +21,10 @@ from . import builders, exports, labels, service
 
 bp = Blueprint("maps", __name__)
 ASSET_MAX_AGE = 7 * 24 * 3600
-# Where other capabilities serve photos and observation pages (tried in order; the first that exists).
-PHOTO_ENDPOINTS = ("review.photo", "capture.photo", "photos.photo", "review.photo_file")
-OBSERVATION_ENDPOINTS = (("review.observation", "observation_id"), ("review.observation", "obs_id"),
-                         ("review.observation", "id"))
+# Pages of other capabilities that the popup links to (built by capture and review).
+PHOTO_ENDPOINT = "capture.photo"
+OBSERVATION_ENDPOINT = "review.observation"
+OBSERVATION_ID_PARAMS = ("observation_id", "obs_id", "id")
 
 
 def _locale() -> str:
@@ -141,19 +141,26 @@ def walk_map(walk_id: int):
                        filters=filters, count=len(points), categories=categories)
 
 
-def _first_url(candidates, **values) -> str | None:
-    for endpoint, *param in candidates:
-        if endpoint not in current_app.view_functions:
-            continue
-        try:
-            return url_for(endpoint, **values) if not param else url_for(endpoint, **{param[0]: values["id"]})
-        except BuildError:
-            continue
-    return None
+def _url_if_built(endpoint: str, **values) -> str | None:
+    """The URL of another capability's page, or None while that capability does not offer it."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
 
 
 def _photo_url(filename: str) -> str | None:
-    return _first_url([(e,) for e in PHOTO_ENDPOINTS], filename=filename)
+    return _url_if_built(PHOTO_ENDPOINT, filename=filename)
+
+
+def _observation_url(observation_id: int) -> str | None:
+    for param in OBSERVATION_ID_PARAMS:
+        url = _url_if_built(OBSERVATION_ENDPOINT, **{param: observation_id})
+        if url:
+            return url
+    return None
 
 
 @bp.get("/maps/observations/<int:observation_id>.json")
@@ -189,7 +196,7 @@ def observation_json(observation_id: int):
         "facts": facts,
         "thumbnail_url": _photo_url(photo.thumb_filename) if photo else None,
         "photo_url": _photo_url(photo.filename) if photo else None,
-        "url": _first_url(OBSERVATION_ENDPOINTS, id=observation.id),
+        "url": _observation_url(observation.id),
     })
 
 
