@@ -55,6 +55,7 @@ def _labels() -> dict:
     return {"status_labels": service.STATUS_LABELS, "horizon_labels": service.HORIZON_LABELS,
             "priority_labels": service.PRIORITY_LABELS, "field_labels": FIELD_LABELS,
             "value_labels": {"horizon": service.HORIZON_LABELS, "priority": service.PRIORITY_LABELS},
+            "observation_status_labels": service.OBSERVATION_STATUS_LABELS,
             "is_overdue": service.is_overdue, "today": today()}
 
 

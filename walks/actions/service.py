@@ -32,6 +32,10 @@ HORIZON_LABELS = {
     "long": _l("long (5–15 years)"),
 }
 PRIORITY_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}
+OBSERVATION_STATUS_LABELS = {
+    "new": _l("new"), "reported": _l("reported"), "in_action": _l("in an action"),
+    "resolved": _l("resolved"), "dismissed": _l("dismissed"),
+}
 
 TRANSITIONS = {
     "proposed": ("planned", "cancelled"),
