@@ -204,3 +204,29 @@ def test_the_map_library_comes_from_the_app_not_a_cdn(client, login, data):
     for source in sources:
         with client.get(source) as response:
             assert response.status_code == 200, source
+
+
+def test_the_demo_walks_compare_with_figures_that_match_the_database(client, login, app):
+    """The demo's two walks (made by the demo command, whose content may change): the page's figures
+    agree with counts and means computed here straight from the table."""
+    import sqlalchemy as sa
+
+    from walks import demo
+
+    loaded = demo.load_demo()
+    demo.run_hooks(loaded["area"], loaded["walks"], loaded["coordinator"])
+    db.session.commit()
+    login()
+    area, (first, follow_up) = loaded["area"], loaded["walks"]
+    result = client.get(f"/areas/{area.id}/compare.json").get_json()
+    assert (result["before"]["id"], result["after"]["id"]) == (first.id, follow_up.id)
+    for part, walk in (("before", first), ("after", follow_up)):
+        visible = sa.and_(Observation.walk_id == walk.id, Observation.hidden.is_(False),
+                          Observation.merged_into_id.is_(None))
+        count, mean = db.session.execute(
+            sa.select(sa.func.count(), sa.func.avg(Observation.safety)).where(visible)).one()
+        assert count > 0
+        assert result[part]["observations"] == count
+        assert result[part]["safety"]["mean"] == round(mean, 2)
+    assert client.get(f"/areas/{area.id}/compare").status_code == 200
+    assert client.get(f"/areas/{area.id}/dashboard").status_code == 200

@@ -81,7 +81,7 @@ def bar_chart(series: Sequence[Mapping], categories: Sequence[str], *, title: st
 
     parts: list[str] = []
     y = PAD
-    if len(series) > 1:
+    if len(series) > 1 and peak > 0:
         legend, used = _legend(series, width, y)
         parts += legend
         y += used + 4
