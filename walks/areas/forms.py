@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateTimeLocalField, SearchField, SelectChoice, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 LIGHT_CHOICES = [SelectChoice("daylight", _l("Daylight")), SelectChoice("dusk", _l("Dusk")),
                  SelectChoice("dark", _l("Dark"))]
@@ -22,7 +22,7 @@ class AreaForm(FlaskForm):
 
 class WalkForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMATS, validators=[DataRequired()])
+    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMATS, validators=[InputRequired()])
     ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMATS, validators=[Optional()])
     light_condition = SelectField(_l("Light"), choices=LIGHT_CHOICES, default="dark")
     weather = StringField(_l("Weather"), validators=[Length(max=200)])
