@@ -74,7 +74,7 @@ def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
     body = [report.cover_text, "",
             _("Reference: %(reference)s", reference=report.reference),
-            _("%(count)s items:", count=len(views)), "", item_lines(report, views, photo_links)]
+            _("Number of items: %(count)s", count=len(views)), "", item_lines(report, views, photo_links)]
     if photo_links:
         body.append(_("The photos are too large to attach; follow the links above."))
     message.set_content("\n".join(body))

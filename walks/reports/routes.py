@@ -6,6 +6,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    send_from_directory, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -162,11 +163,11 @@ def new_from_walk(walk_id: int):
     observations = db.session.scalars(sa.select(Observation).where(Observation.walk_id == walk.id)).all()
     drafts, unrouted = service.build_drafts(observations, current_user)
     db.session.commit()
-    items = sum(len(d.items) for d in drafts)
-    flash(_("%(reports)s draft reports with %(items)s items.", reports=len(drafts), items=items), "success")
+    flash(ngettext("%(num)d draft report, one per recipient.", "%(num)d draft reports, one per recipient.",
+                   len(drafts)), "success")
     if unrouted:
-        flash(_("%(count)s faults have no recipient: add routing rules for them.", count=len(unrouted)),
-              "warning")
+        flash(ngettext("%(num)d fault has no recipient: add a routing rule for it.",
+                       "%(num)d faults have no recipient: add routing rules for them.", len(unrouted)), "warning")
     return redirect(url_for("reports.index", walk=walk.id), 303)
 
 
