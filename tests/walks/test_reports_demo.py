@@ -24,6 +24,9 @@ def test_demo_rules_route_every_fault_of_the_first_walk(app):
     recipients = [d.organization.name for d in drafts]
     assert len(recipients) == len(set(recipients)) >= 3
     assert any("Bostadsbolaget" in name for name in recipients)
+    transit = next(d for d in drafts if TRANSIT in d.organization.name)
+    assert transit.channel == "open311" and transit.organization.open311_base_url.endswith("/open311/v2")
+    assert transit.organization.open311_api_key
 
 
 def test_demo_twice_reuses_the_organizations(app):

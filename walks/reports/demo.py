@@ -1,8 +1,8 @@
 """Demo routing rules for the demo area: who fixes what around Hjalmar Brantingsplatsen.
 
-The actors' demo creates the organizations; any that is missing is created here. Västtrafik, when it
-takes reports by Open311 and has no endpoint yet, is pointed at this app's own Open311 API with a
-fresh key, so that forwarding can be tried without an outside server.
+The actors' demo creates the organizations; any that is missing is created here. Västtrafik, unless
+it already has an Open311 endpoint, is made an Open311 recipient pointed at this app's own Open311
+API with a fresh key, so that forwarding can be tried in the demo without an outside server.
 """
 from __future__ import annotations
 
@@ -62,8 +62,10 @@ def find_or_create(name: str) -> Organization:
 
 
 def _loopback_open311(organization: Organization) -> None:
-    if organization.report_channel != "open311" or organization.open311_base_url:
+    """Make the demo's transit company an Open311 recipient served by this very app."""
+    if organization.open311_base_url:
         return
+    organization.report_channel = "open311"
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     name = f"demo-{organization.id}"
     if db.session.scalar(sa.select(ApiKey).where(ApiKey.name == name)) is None:
