@@ -27,9 +27,7 @@ ORGANIZATIONS = {
             "report_email": "felanmalan.park@demo.tryggvandring.se"},
     HOUSING: {"kind": "property_owner", "report_channel": "email",
               "report_email": "felanmalan@bostadsbolaget.demo.tryggvandring.se"},
-    TRANSIT: {"kind": "public_transport", "report_channel": "open311",
-              "open311_jurisdiction": "vasttrafik.se",
-              "open311_service_codes": {"transit_stop": "hallplats"}},
+    TRANSIT: {"kind": "public_transport", "report_channel": "open311"},
 }
 
 AREA_WIDE = {
@@ -71,8 +69,7 @@ def _loopback_open311(organization: Organization) -> None:
     if db.session.scalar(sa.select(ApiKey).where(ApiKey.name == name)) is None:
         organization.open311_api_key = create_api_key(name)
     organization.open311_base_url = base.rstrip("/") + "/open311/v2"
-    organization.open311_service_codes = organization.open311_service_codes or \
-        ORGANIZATIONS[TRANSIT]["open311_service_codes"]
+    organization.open311_service_codes = {}  # our own API knows the category codes themselves
     organization.notes = (organization.notes + "\n" if organization.notes else "") + \
         "Demo: the Open311 endpoint is Tryggvandring's own API."
 
