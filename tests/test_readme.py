@@ -14,6 +14,8 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 def command_lines(app) -> list[str]:
     lines = []
     for name, command in sorted(app.cli.commands.items()):
+        if name == "db":  # Flask-Migrate's own group: the README names the one a user needs, db upgrade
+            continue
         if isinstance(command, click.Group):
             lines.extend(f"flask --app app {name} {sub}" for sub in sorted(command.commands))
         else:
