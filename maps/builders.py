@@ -154,7 +154,7 @@ class ThemeLayer(Layer):
 
 
 class HeatLayer(JSCSSMixin, Layer):
-    """Perceived unsafety drawn on a canvas by static/js/maps-heat.js: rating 0 hottest, 3 cold."""
+    """Mean perceived unsafety drawn on a canvas by static/js/maps-heat.js: rating 0 hottest, 3 cold."""
     _template = Template("""
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = TryggHeat.layer({{ this.data.get_name() }}.heatPoints(),
@@ -166,7 +166,7 @@ class HeatLayer(JSCSSMixin, Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "HeatLayer"
         self.data = data
-        self.options = script_json({"radius": 28, "blur": 18})
+        self.options = script_json({"radius": 28})
         self.default_js = [("maps_heat", assets.heat_js)]
 
 

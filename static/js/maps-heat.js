@@ -1,43 +1,28 @@
-/* A small canvas heat layer for Leaflet: perceived unsafety.
+/* A small canvas heat layer for Leaflet: how unsafe places felt.
  *
- * Each point is [lat, lon, weight] with weight = (3 - rating) / 3, so rating 0 ("very unsafe")
- * is hottest and rating 3 ("safe") adds nothing. Blobs are drawn as grey-scale alpha, then
- * coloured through a ramp (transparent → yellow → orange → red).
+ * Each point is [lat, lon, unsafety] with unsafety = (3 - rating) / 3: rating 0 ("very unsafe") is 1,
+ * rating 3 ("safe") is 0. On a grid of small screen cells, every point spreads a gaussian weight;
+ * a cell's colour is the weighted MEAN unsafety around it (red hot … blue cold) and its opacity
+ * grows with how many observations are near. So a crowd of "safe" ratings shows cold, not hot:
+ * the layer maps feeling, not just where many people clicked.
  */
 (function () {
   "use strict";
 
-  function makeBlob(radius, blur) {
-    var r = radius + blur, blob = document.createElement("canvas");
-    blob.width = blob.height = r * 2;
-    var ctx = blob.getContext("2d");
-    /* A shadow offset far away draws a blurred circle without its sharp edge. */
-    ctx.shadowOffsetX = ctx.shadowOffsetY = r * 2;
-    ctx.shadowBlur = blur;
-    ctx.shadowColor = "black";
-    ctx.beginPath();
-    ctx.arc(-r, -r, radius, 0, Math.PI * 2, true);
-    ctx.closePath();
-    ctx.fill();
-    return blob;
-  }
+  var RAMP = [[0, [69, 117, 180]], [0.35, [254, 224, 144]], [0.65, [244, 109, 67]], [1, [165, 0, 38]]];
 
-  function makeRamp() {
-    var canvas = document.createElement("canvas");
-    canvas.width = 1; canvas.height = 256;
-    var ctx = canvas.getContext("2d"), grad = ctx.createLinearGradient(0, 0, 0, 256);
-    grad.addColorStop(0.15, "rgba(255,237,160,0)");
-    grad.addColorStop(0.35, "#fed976");
-    grad.addColorStop(0.6, "#fd8d3c");
-    grad.addColorStop(0.8, "#e31a1c");
-    grad.addColorStop(1.0, "#800026");
-    ctx.fillStyle = grad;
-    ctx.fillRect(0, 0, 1, 256);
-    return ctx.getImageData(0, 0, 1, 256).data;
+  function rampColour(t) {
+    for (var i = 1; i < RAMP.length; i++) {
+      if (t <= RAMP[i][0]) {
+        var a = RAMP[i - 1], b = RAMP[i], f = (t - a[0]) / (b[0] - a[0]);
+        return [0, 1, 2].map(function (c) { return Math.round(a[1][c] + (b[1][c] - a[1][c]) * f); });
+      }
+    }
+    return RAMP[RAMP.length - 1][1];
   }
 
   var HeatLayer = L.Layer.extend({
-    options: { radius: 28, blur: 18, maxOpacity: 0.75, pane: "overlayPane" },
+    options: { radius: 28, cell: 6, maxOpacity: 0.7, pane: "overlayPane" },
 
     initialize: function (points, options) {
       L.setOptions(this, options);
@@ -45,13 +30,10 @@
     },
 
     onAdd: function (map) {
-      this._map = map;
       this._canvas = L.DomUtil.create("canvas", "map-heat-layer leaflet-zoom-hide");
       this._canvas.style.pointerEvents = "none";
       this._canvas.setAttribute("aria-hidden", "true");
       map.getPane(this.options.pane).appendChild(this._canvas);
-      this._blob = this._blob || makeBlob(this.options.radius, this.options.blur);
-      this._ramp = this._ramp || makeRamp();
       map.on("moveend zoomend resize viewreset", this._redraw, this);
       this._redraw();
     },
@@ -64,32 +46,47 @@
 
     _redraw: function () {
       if (!this._map || !this._canvas) return;
-      var map = this._map, size = map.getSize(), canvas = this._canvas;
+      var map = this._map, size = map.getSize(), canvas = this._canvas, o = this.options;
       L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
       canvas.width = size.x; canvas.height = size.y;
-      var ctx = canvas.getContext("2d"), r = this.options.radius + this.options.blur;
-      var bounds = map.getBounds().pad(0.2);
-      /* Blobs add up; zoomed out, many points overlap, so each one counts for less. */
-      var scale = Math.min(1, Math.pow(2, map.getZoom() - 16) + 0.15);
-      ctx.clearRect(0, 0, size.x, size.y);
+      var cols = Math.ceil(size.x / o.cell) + 1, rows = Math.ceil(size.y / o.cell) + 1;
+      if (cols < 2 || rows < 2) return;
+      var weight = new Float32Array(cols * rows), heat = new Float32Array(cols * rows);
+      var reach = Math.ceil(o.radius * 1.6 / o.cell), sigma2 = 2 * Math.pow(o.radius / o.cell / 1.5, 2);
+      var kernel = [];
+      for (var ky = -reach; ky <= reach; ky++) {
+        for (var kx = -reach; kx <= reach; kx++) {
+          var d2 = kx * kx + ky * ky;
+          if (d2 <= reach * reach) kernel.push([kx, ky, Math.exp(-d2 / sigma2)]);
+        }
+      }
+      var bounds = map.getBounds().pad(0.25);
       for (var i = 0; i < this._points.length; i++) {
         var p = this._points[i];
-        if (p[2] <= 0 || !bounds.contains([p[0], p[1]])) continue;
+        if (!bounds.contains([p[0], p[1]])) continue;
         var pt = map.latLngToContainerPoint([p[0], p[1]]);
-        ctx.globalAlpha = Math.min(1, p[2] * scale);
-        ctx.drawImage(this._blob, pt.x - r, pt.y - r);
+        var cx = Math.round(pt.x / o.cell), cy = Math.round(pt.y / o.cell);
+        for (var k = 0; k < kernel.length; k++) {
+          var x = cx + kernel[k][0], y = cy + kernel[k][1];
+          if (x < 0 || y < 0 || x >= cols || y >= rows) continue;
+          var idx = y * cols + x;
+          weight[idx] += kernel[k][2];
+          heat[idx] += kernel[k][2] * p[2];
+        }
       }
-      if (!size.x || !size.y) return;
-      var image = ctx.getImageData(0, 0, size.x, size.y), px = image.data, ramp = this._ramp;
-      var maxAlpha = Math.round(this.options.maxOpacity * 255);
-      for (var j = 0; j < px.length; j += 4) {
-        var a = px[j + 3];
-        if (!a) continue;
-        var k = a * 4;
-        px[j] = ramp[k]; px[j + 1] = ramp[k + 1]; px[j + 2] = ramp[k + 2];
-        px[j + 3] = Math.min(maxAlpha, ramp[k + 3] ? Math.max(a, 90) : 0);
+      var grid = document.createElement("canvas");
+      grid.width = cols; grid.height = rows;
+      var gctx = grid.getContext("2d"), image = gctx.createImageData(cols, rows), px = image.data;
+      for (var j = 0; j < weight.length; j++) {
+        if (weight[j] < 0.02) continue;
+        var colour = rampColour(heat[j] / weight[j]);
+        px[j * 4] = colour[0]; px[j * 4 + 1] = colour[1]; px[j * 4 + 2] = colour[2];
+        px[j * 4 + 3] = Math.round(255 * o.maxOpacity * Math.min(1, weight[j] / 1.5));
       }
-      ctx.putImageData(image, 0, 0);
+      gctx.putImageData(image, 0, 0);
+      var ctx = canvas.getContext("2d");
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(grid, -o.cell / 2, -o.cell / 2, cols * o.cell, rows * o.cell);
     }
   });
 

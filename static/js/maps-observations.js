@@ -68,7 +68,7 @@
     dl.appendChild(el("dd", null, value));
   }
 
-  function renderDetails(d, texts) {
+  function renderDetails(d, texts, onImageLoad) {
     var box = el("div", "map-popup");
     var head = el("p", "map-popup-category");
     var glyph = el("span", "map-popup-icon", d.category.icon);
@@ -81,6 +81,7 @@
       img.className = "map-popup-photo";
       img.alt = texts.photo || "";
       img.loading = "lazy";
+      if (onImageLoad) img.addEventListener("load", onImageLoad);
       img.src = d.thumbnail_url;  /* a property, never markup */
       box.appendChild(img);
     }
@@ -109,7 +110,8 @@
       if (!response.ok) throw new Error(String(response.status));
       return response.json();
     }).then(function (details) {
-      popup.setContent(renderDetails(details, texts));
+      /* Pan again once the photo has its size, so the whole popup is on screen. */
+      popup.setContent(renderDetails(details, texts, function () { if (popup.isOpen()) popup.update(); }));
     }).catch(function () {
       popup.setContent(el("p", "map-popup-error", texts.failed || "Could not load the observation."));
     });
