@@ -18,6 +18,7 @@
   var trackBox = document.querySelector("[data-capture-track]");
 
   var position = null;       // {lat, lon, accuracy, source}
+  var lastFix = null;        // the latest GPS fix, kept while the pin is placed by hand
   var placedByHand = false;
   var map = null, marker = null;
 
@@ -89,6 +90,7 @@
   function onFix(fix) {
     var c = fix.coords;
     if (trackBox && trackBox.checked) rememberTrack(c);
+    lastFix = fix;
     if (placedByHand) return;
     var accuracy = Math.round(c.accuracy);
     position = { lat: c.latitude, lon: c.longitude, accuracy: accuracy, source: "gps" };
@@ -225,6 +227,10 @@
     }).then(function () {
       form.reset();
       showChosenPhotos();
+      if (placedByHand) {  // the next observation starts from the GPS again
+        placedByHand = false;
+        if (lastFix) onFix(lastFix); else { position = null; show(accuracyEl, msg.noPosition); }
+      }
       if (trackBox) trackBox.checked = trackWanted;
       if (!navigator.onLine) show(toastEl, msg.offline);
       return Q.notify();
@@ -240,6 +246,8 @@
     setInterval(sendTrack, 30000);
   }
   photoInput.addEventListener("change", showChosenPhotos);
+  // Ask the browser not to evict the outbox under storage pressure (iOS evicts unused sites' data).
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
   Q.onChange(renderQueue);
   initMap();
   startGeolocation();

@@ -137,3 +137,21 @@ def test_coordinator_sees_it_with_its_thumbnail(live_app, walker, desktop, walk_
     assert "Klotter på elskåpet" in desktop.content()
     shoot(desktop, "review")
     assert desktop.errors == [] and walker.errors == []
+
+
+def test_without_location_access_the_point_is_placed_on_the_map(live_app, phone, walk_code):
+    app, base_url = live_app
+    join(phone, base_url, walk_code)
+    phone.get_by_text("Platsåtkomst är avstängd").wait_for()
+    phone.locator("label.capture-category", has_text="Nedskräpning").click()
+    phone.locator(".capture-safety-buttons label", has_text="Ganska tryggt").click()
+    phone.get_by_role("button", name="Spara observationen").click()
+    assert phone.locator("[data-capture-error]").inner_text().startswith("Ingen position ännu")
+    phone.locator("#capture-map").click(position={"x": 120, "y": 80})
+    phone.get_by_text("Positionen är utsatt på kartan.").wait_for()
+    phone.get_by_role("button", name="Spara observationen").click()
+    phone.get_by_text("Sparad. Tack!").wait_for(timeout=15000)
+    [row] = observations(app)
+    assert row[0] == "litter" and row[1] == 2 and row[3] == "map"
+    assert 57.70 < row[4] < 57.74 and 11.93 < row[5] < 11.97
+    assert phone.errors == []
