@@ -51,11 +51,17 @@ FIELD_LABELS = {
 }
 
 
+def _resolved(labels: dict) -> dict:
+    """Translate once per request, not once per row."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def _labels() -> dict:
-    return {"status_labels": service.STATUS_LABELS, "horizon_labels": service.HORIZON_LABELS,
-            "priority_labels": service.PRIORITY_LABELS, "field_labels": FIELD_LABELS,
-            "value_labels": {"horizon": service.HORIZON_LABELS, "priority": service.PRIORITY_LABELS},
-            "observation_status_labels": service.OBSERVATION_STATUS_LABELS,
+    horizons, priorities = _resolved(service.HORIZON_LABELS), _resolved(service.PRIORITY_LABELS)
+    return {"status_labels": _resolved(service.STATUS_LABELS), "horizon_labels": horizons,
+            "priority_labels": priorities, "field_labels": _resolved(FIELD_LABELS),
+            "value_labels": {"horizon": horizons, "priority": priorities},
+            "observation_status_labels": _resolved(service.OBSERVATION_STATUS_LABELS),
             "is_overdue": service.is_overdue, "today": today()}
 
 
@@ -301,8 +307,10 @@ def import_plan(area_id: int):
 
 # --- Follow-up meetings --------------------------------------------------------------------------
 
-def _render_meeting(area: Area, form: MeetingForm, status: int = 200, chosen=()):
+def _render_meeting(area: Area, form: MeetingForm, status: int = 200, chosen=None):
     overview = service.meeting_overview(area, today())
+    if chosen is None:  # by default the notes concern what is due
+        chosen = [a.id for _, actions in overview["groups"] for a in actions]
     open_actions = [a for a in service.plan(area) if a.status in service.OPEN_STATUSES]
     return render_template("actions/meeting.html", area=area, form=form, overview=overview,
                            open_actions=open_actions, chosen={int(i) for i in chosen if str(i).isdigit()},
@@ -312,11 +320,7 @@ def _render_meeting(area: Area, form: MeetingForm, status: int = 200, chosen=())
 @bp.get("/areas/<int:area_id>/meeting")
 @login_required
 def meeting(area_id: int):
-    area = _area(area_id)
-    form = MeetingForm(formdata=None, held_on=today())
-    overview_due = service.meeting_overview(area, today())["groups"]
-    chosen = [a.id for _, actions in overview_due for a in actions]
-    return _render_meeting(area, form, chosen=chosen)
+    return _render_meeting(_area(area_id), MeetingForm(formdata=None, held_on=today()))
 
 
 @bp.post("/areas/<int:area_id>/meetings")

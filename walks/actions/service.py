@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -250,6 +251,14 @@ def update_action(action: ActionItem, values: dict, user, comment: str = "",
     Logs one ActionUpdate when a field changed or a comment was written (with only_if_changed, a
     comment alone is not logged). Returns it, or None.
     """
+    update = change_action(action, values, user, comment, resolve_observations, only_if_changed)
+    db.session.flush()
+    return update
+
+
+def change_action(action: ActionItem, values: dict, user, comment: str = "", resolve_observations: bool = False,
+                  only_if_changed: bool = False) -> ActionUpdate | None:
+    """update_action() without the flush, for many changes in a row (the caller flushes once)."""
     clean = clean_values(action.area, values, action)
     changes = _apply(action, clean)
     if action.status == "done" and "status" in changes and resolve_observations:
@@ -259,9 +268,7 @@ def update_action(action: ActionItem, values: dict, user, comment: str = "",
     if not changes and (only_if_changed or not _text(comment)):
         return None
     action.updated_at = utcnow()
-    update = _log(action, user, changes, comment)
-    db.session.flush()
-    return update
+    return _log(action, user, changes, comment)
 
 
 def transition(action: ActionItem, new_status: str, user, comment: str = "",
@@ -323,7 +330,9 @@ def _in_other_open_action(observation: Observation, action: ActionItem) -> bool:
 def plan(area: Area, status: str = "", organization_id: int | None = None, horizon: str = "",
          overdue_only: bool = False, today: dt.date | None = None) -> list[ActionItem]:
     """The area's action items, open ones first by due date (no date last), then finished ones."""
-    query = sa.select(ActionItem).where(ActionItem.area_id == area.id)
+    query = sa.select(ActionItem).where(ActionItem.area_id == area.id).options(
+        selectinload(ActionItem.organization), selectinload(ActionItem.contact),
+        selectinload(ActionItem.observations))
     if status:
         query = query.where(ActionItem.status == status)
     if organization_id == 0:
@@ -384,11 +393,13 @@ def meeting_overview(area: Area, today: dt.date) -> dict:
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0].name.lower() if kv[0] else ""))
     changes = list(db.session.scalars(
         sa.select(ActionUpdate).join(ActionItem).where(ActionItem.area_id == area.id, ActionUpdate.at >= since)
+        .options(selectinload(ActionUpdate.action), selectinload(ActionUpdate.user))
         .order_by(ActionUpdate.at, ActionUpdate.id)))
     in_area = sa.or_(Observation.area_id == area.id,
                      sa.and_(Observation.area_id.is_(None), Observation.walk.has(Walk.area_id == area.id)))
     new_observations = list(db.session.scalars(
-        sa.select(Observation).where(in_area, Observation.observed_at >= since, Observation.hidden.is_(False),
+        sa.select(Observation).options(selectinload(Observation.category))
+        .where(in_area, Observation.observed_at >= since, Observation.hidden.is_(False),
                                      Observation.merged_into_id.is_(None))
         .order_by(Observation.observed_at)))
     return {

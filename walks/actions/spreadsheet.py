@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import openpyxl
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -91,6 +92,7 @@ def _row(action: ActionItem) -> dict:
 
 def _actions(area: Area) -> list[ActionItem]:
     return list(db.session.scalars(sa.select(ActionItem).where(ActionItem.area_id == area.id)
+                                   .options(selectinload(ActionItem.organization), selectinload(ActionItem.contact))
                                    .order_by(ActionItem.id)))
 
 
@@ -251,7 +253,7 @@ def _header_map(header_row, errors: list[RowError]) -> dict[str, int]:
     return positions
 
 
-def _parse_row(area: Area, number: int, cells: dict, errors: list[RowError], orgs: dict):
+def _parse_row(area: Area, number: int, cells: dict, errors: list[RowError], orgs: dict, existing: dict):
     """One row -> (existing action or None, values for the service); problems appended to errors."""
     before = len(errors)
 
@@ -266,10 +268,9 @@ def _parse_row(area: Area, number: int, cells: dict, errors: list[RowError], org
         problem("id", _l("An ID is a whole number (leave it empty for a new action)."))
         action_id = None
     if action_id is not None:
-        action = db.session.get(ActionItem, action_id)
-        if action is None or action.area_id != area.id:
+        action = existing.get(action_id)
+        if action is None:
             problem("id", _l("There is no action with ID %(id)d in this area.", id=action_id))
-            action = None
     for key in service.TEXT_FIELDS:
         values[key] = _text_cell(cells[key])
     for key in ("start_date", "due_date"):
@@ -325,7 +326,9 @@ def import_xlsx(area: Area, stream, user) -> ImportResult:
         positions = _header_map(header, result.errors)
         if result.errors:
             return result
-        orgs = {_key(o.name): o for o in db.session.scalars(sa.select(Organization))}
+        orgs = {_key(o.name): o for o in db.session.scalars(
+            sa.select(Organization).options(selectinload(Organization.contacts)))}
+        existing = {a.id: a for a in _actions(area)}
         planned, seen_ids = [], {}
         for number, raw in enumerate(rows, start=2):
             if number > MAX_ROWS + 1:
@@ -334,7 +337,7 @@ def import_xlsx(area: Area, stream, user) -> ImportResult:
             cells = {key: (raw[i] if i < len(raw) else None) for key, i in positions.items()}
             if all(_text_cell(v) == "" for v in cells.values()):
                 continue
-            action, values = _parse_row(area, number, cells, result.errors, orgs)
+            action, values = _parse_row(area, number, cells, result.errors, orgs, existing)
             if action is not None:
                 if action.id in seen_ids:
                     result.errors.append(RowError(number, HEADERS["id"], str(_l(
@@ -350,8 +353,9 @@ def import_xlsx(area: Area, stream, user) -> ImportResult:
         for action, values in planned:
             if action is None:
                 result.created.append(service.create_action(area, {**values, "comment": comment}, user))
-            elif service.update_action(action, values, user, comment=comment, only_if_changed=True):
+            elif service.change_action(action, values, user, comment=comment, only_if_changed=True):
                 result.updated.append(action)
             else:
                 result.unchanged += 1
+        db.session.flush()
     return result
