@@ -160,6 +160,7 @@ def load_demo() -> dict:
         "gångvägarna mot Wieselgrensplatsen. Platssamverkan med stadsdelen, Västtrafik, "
         "fastighetsägarna och polisen.", demo_boundary(), user)
     now = utcnow()
+    quarter = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
     today = now.date()
     year_ago = today - dt.timedelta(days=365)
     first = areas.create_walk(area, {
@@ -169,7 +170,7 @@ def load_demo() -> dict:
         user)
     follow_up = areas.create_walk(area, {
         "title": walk_title("Uppföljningsvandring", today),
-        "starts_at": now - dt.timedelta(minutes=30), "ends_at": now + dt.timedelta(minutes=90),
+        "starts_at": quarter - dt.timedelta(minutes=30), "ends_at": quarter + dt.timedelta(minutes=120),
         "light_condition": "dark", "status": "open", "weather": "Klart, 2 °C",
         "meeting_point": "Vid väderskyddet på hållplatsens mittplattform"}, user)
     first_obs = _add_observations(area, first, _add_participants(first, FIRST_PARTICIPANTS), FIRST_WALK)
