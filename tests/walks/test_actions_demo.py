@@ -61,3 +61,53 @@ def test_action_demo_without_observations(make):
     assert [a.title for a in overdue] == ["Belysning och insyn i gångtunneln under Lundbyleden"]
     assert overdue[0].due_date == utcnow().date() - dt.timedelta(days=20)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionItem)) == 7
+
+
+def test_done_when_from_the_demo(app):
+    """Issue 6, parts 1–4, on the demo: three observations become an action for the property owner with a
+    due date; the plan goes to XLSX, is edited as in a spreadsheet and comes back; after the due date
+    the meeting view shows it overdue."""
+    import io
+
+    import openpyxl
+
+    from walks.actions import spreadsheet
+
+    loaded = demo.load_demo()
+    demo.run_hooks(loaded["area"], loaded["walks"], loaded["coordinator"])
+    db.session.commit()
+    area, user = loaded["area"], loaded["coordinator"]
+    owner = db.session.scalar(sa.select(Organization).where(Organization.name == "Bostadsbolaget"))
+    three = [o for o in loaded["walks"][0].observations if o.status == "new"][:3]
+    chosen = service.area_observations(area, [o.id for o in three])
+    due = utcnow().date() + dt.timedelta(days=10)
+    action = service.create_action(area, {"title": "Städa och laga runt cykelstället", "organization": owner,
+                                          "due_date": due}, user, chosen)
+    db.session.commit()
+    assert all(o.status == "in_action" for o in three)
+    before = {a.id for a in service.plan(area)}
+
+    workbook = openpyxl.load_workbook(io.BytesIO(spreadsheet.export_xlsx(area)))
+    sheet = workbook["Åtgärdsplan"]
+    col = {c.value: c.column for c in sheet[1]}
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, col["ID"]).value == action.id)
+    sheet.cell(row, col["Kontaktperson"]).value = "Lena Holm"
+    sheet.cell(row, col["Status"]).value = "Planerad"
+    sheet.cell(row, col["Vad ska uppnås"]).value = "Helt och rent vid cykelstället"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    result = spreadsheet.import_xlsx(area, buffer, user)
+    assert result.ok, result.errors
+    assert [a.id for a in result.updated] == [action.id] and not result.created
+    db.session.commit()
+    assert {a.id for a in service.plan(area)} == before
+    assert (action.status, action.contact.name, action.goal) == ("planned", "Lena Holm",
+                                                                 "Helt och rent vid cykelstället")
+
+    on_time = service.meeting_overview(area, due)
+    late = service.meeting_overview(area, due + dt.timedelta(days=1))
+    owner_actions = dict(late["groups"])[owner]
+    assert action in owner_actions and not service.is_overdue(action, due)
+    assert service.is_overdue(action, due + dt.timedelta(days=1))
+    assert late["overdue_count"] == on_time["overdue_count"] + 1
