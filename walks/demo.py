@@ -150,7 +150,64 @@ def _add_participants(walk: Walk, rows) -> list[Participant]:
     return participants
 
 
-def load_demo() -> dict:
+PHOTO_CATEGORIES = ("lighting", "graffiti", "litter", "hiding_places", "positive")
+
+
+def _demo_picture(color: str, seed: int) -> bytes:
+    """A small made-up evening scene in the category's colour: something to look at, no real place."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    width, height = 960, 720
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):  # evening sky fading into the ground
+        shade = int(20 + 50 * y / height)
+        draw.line([(0, y), (width, y)], fill=(shade // 2, shade // 2, shade + 30))
+    draw.rectangle([0, int(height * .7), width, height], fill=(55, 55, 60))
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    for _ in range(5):
+        x, w, h = rng.randint(0, width - 120), rng.randint(60, 160), rng.randint(120, 320)
+        draw.rectangle([x, int(height * .7) - h, x + w, int(height * .7)], fill=(r // 2, g // 2, b // 2))
+    pole = rng.randint(150, width - 150)
+    draw.rectangle([pole, int(height * .25), pole + 10, int(height * .7)], fill=(30, 30, 30))
+    draw.ellipse([pole - 40, int(height * .2), pole + 50, int(height * .2) + 60], fill=(r, g, b))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _attach_photos(observations: list[Observation], written: list[str]) -> None:
+    """One generated photo on a few observations, through the real photo pipeline when it is there."""
+    try:
+        from . import photos as pipeline
+    except ImportError:
+        return
+    from .models import Photo
+
+    config = current_app.config
+    done = set()
+    for n, observation in enumerate(observations):
+        code = observation.category.code
+        if code not in PHOTO_CATEGORIES or (observation.walk_id, code) in done:
+            continue
+        done.add((observation.walk_id, code))
+        prepared = pipeline.prepare_photo(_demo_picture(observation.category.color, n),
+                                          max_bytes=config["MAX_PHOTO_BYTES"],
+                                          max_pixels=config["MAX_PHOTO_PIXELS"])
+        written.extend(pipeline.store_photo(prepared, config["UPLOAD_DIR"]))
+        observation.photos.append(Photo(
+            sha256=prepared.sha256, filename=prepared.filename, thumb_filename=prepared.thumb_filename,
+            content_type="image/jpeg", width=prepared.width, height=prepared.height,
+            bytes=prepared.size_bytes, original_width=prepared.original_width,
+            original_height=prepared.original_height, original_format=prepared.original_format,
+            taken_at=observation.observed_at))
+
+
+def load_demo(written: list[str] | None = None) -> dict:
     """Add the demo area, its two walks with observations, and the coordinator (flush, no commit)."""
     seed_categories()
     user, password = _coordinator()
@@ -177,6 +234,9 @@ def load_demo() -> dict:
     follow_obs = _add_observations(area, follow_up, _add_participants(follow_up, FOLLOW_UP_PARTICIPANTS),
                                    FOLLOW_UP_WALK)
     db.session.flush()
+    if written is not None:
+        _attach_photos(first_obs + follow_obs, written)
+        db.session.flush()
     return {"area": area, "walks": [first, follow_up], "coordinator": user, "password": password,
             "observations": first_obs + follow_obs}
 
@@ -208,6 +268,13 @@ def run_hooks(area: Area, walks: list[Walk], coordinator) -> list[str]:
     return messages
 
 
+def _remove_files(names: list[str]) -> None:
+    if not names:
+        return
+    from . import photos as pipeline
+    pipeline.remove_files(current_app.config["UPLOAD_DIR"], names)
+
+
 @click.command("demo")
 @click.option("--once", is_flag=True, help="Do nothing if the demo area is already there (for make run).")
 @with_appcontext
@@ -216,10 +283,16 @@ def demo_command(once: bool):
     if once and demo_exists():
         click.echo("The demo is already loaded (run `flask --app app demo` to load another copy).")
         return
-    loaded = load_demo()
-    for message in run_hooks(loaded["area"], loaded["walks"], loaded["coordinator"]):
-        click.echo(message)
-    db.session.commit()
+    written: list[str] = []
+    try:
+        loaded = load_demo(written)
+        for message in run_hooks(loaded["area"], loaded["walks"], loaded["coordinator"]):
+            click.echo(message)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        _remove_files(written)
+        raise
     open_walk = loaded["walks"][1]
     click.echo(f"Demo area: {loaded['area'].name} with {len(loaded['observations'])} observations "
                f"on {len(loaded['walks'])} walks.")

@@ -4,14 +4,17 @@ from __future__ import annotations
 import re
 import sys
 import types
+from pathlib import Path
+
+import pytest
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash
 
 from walks import demo, geo
 from walks.auth import service as accounts
 from walks.extensions import db
 from walks.models import Area, Observation, Participant, User, Walk
-from werkzeug.security import check_password_hash
 
 
 def count(model) -> int:
@@ -85,3 +88,22 @@ def test_demo_texts_describe_places_not_people():
     for rows in (demo.FIRST_WALK, demo.FOLLOW_UP_WALK):
         for _code, _safety, text, _e, _n in rows:
             assert not labels_people(text), text
+
+
+def test_demo_photos_go_through_the_pipeline_and_are_removed_when_loading_fails(app, runner, monkeypatch):
+    pytest.importorskip("walks.photos")
+    from walks.models import Photo
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    photos = list(db.session.scalars(sa.select(Photo)))
+    assert photos and all((upload_dir / p.filename).exists() and (upload_dir / p.thumb_filename).exists()
+                          for p in photos)
+    before = sorted(upload_dir.iterdir())
+
+    def broken(*args):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(demo, "run_hooks", broken)
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert sorted(upload_dir.iterdir()) == before  # no orphan files
+    assert count(Area) == 1
