@@ -202,7 +202,7 @@ def test_a_stale_claim_can_be_taken_over(make, setup):
 
 def test_an_empty_report_cannot_be_claimed(make):
     report = service.new_draft(make.organization(), None)
-    with pytest.raises(service.ReportError, match="no items"):
+    with pytest.raises(service.ReportError, match="inga punkter"):
         service.claim_for_sending(report)
     assert report.sending_since is None
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from flask import current_app, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -55,7 +56,7 @@ def item_views(report: FaultReport, locale: str = "sv") -> list[ItemView]:
             number=number, item=item, category=observation.category.name(locale),
             theme=theme_name(observation.category.theme, locale), description=observation.text,
             lat=round(observation.lat, 6), lon=round(observation.lon, 6), north=north, east=east,
-            address=observation.address, observed_at=observation.observed_at.strftime("%Y-%m-%d %H:%M"),
+            address=observation.address, observed_at=format_datetime(observation.observed_at, "yyyy-MM-dd HH:mm"),
             photos=list(observation.photos)))
     return views
 

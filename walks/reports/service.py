@@ -118,10 +118,11 @@ def _int_or_none(value):
 
 def route_fault(observation: Observation) -> Organization | None:
     """The recipient of a fault: a sub-area rule containing the point wins over an area-wide rule."""
-    if not observation.category.is_fault or observation.area_id is None:
+    area_id = observation.area_id or (observation.walk.area_id if observation.walk else None)
+    if not observation.category.is_fault or area_id is None:
         return None
     rules = db.session.scalars(sa.select(RoutingRule).where(
-        RoutingRule.area_id == observation.area_id, RoutingRule.category_id == observation.category_id)
+        RoutingRule.area_id == area_id, RoutingRule.category_id == observation.category_id)
         .order_by(RoutingRule.id)).all()
     for rule in rules:
         if rule.sub_area and geo.contains(rule.sub_area, observation.lat, observation.lon):
@@ -172,7 +173,7 @@ def build_drafts(observations, user) -> tuple[list[FaultReport], list[Observatio
             .order_by(FaultReport.id))
         if report is None:
             report = new_draft(organizations[organization_id], user, walk_id=walk_id,
-                               area_id=members[0].area_id)
+                               area_id=members[0].area_id or (members[0].walk.area_id if members[0].walk else None))
         for observation in members:
             report.items.append(FaultReportItem(observation=observation, status="draft"))
         db.session.flush()
