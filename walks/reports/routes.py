@@ -152,6 +152,7 @@ def index():
                            drafts=service.draft_reports(walk.id if walk else None), walk=walk,
                            unrouted=unrouted, closed=service.closed_reports(), days_open=service.days_open,
                            walks=db.session.scalars(sa.select(Walk).order_by(Walk.starts_at.desc()).limit(20)).all(),
+                           areas=db.session.scalars(sa.select(Area).order_by(Area.name)).all(),
                            locale=_locale(), button=ButtonForm())
 
 
