@@ -62,10 +62,6 @@ def test_join_codes_are_short_unambiguous_and_unique(app):
         assert len(code) == 8 and not set(code) & set("0O1I") and set(code) <= set(service.JOIN_ALPHABET)
 
 
-def test_normalize_join_code():
-    assert service.normalize_join_code(" ab-cd 2345 ") == "ABCD2345"
-
-
 def test_create_walk_gets_a_code_and_refuses_an_end_before_the_start(make):
     area = make.area()
     start = dt.datetime(2026, 11, 24, 17, 0)

@@ -132,11 +132,6 @@ def new_join_code() -> str:
             return code
 
 
-def normalize_join_code(code: str) -> str:
-    """What a person typed -> the stored form (upper case, no spaces or dashes)."""
-    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
-
-
 def _clean_walk(values: dict) -> dict:
     title = (values.get("title") or "").strip()
     if not title:

@@ -63,15 +63,6 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == normalize_email(email)))
 
 
-def set_password(user: User, password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
-    user.password_hash = generate_password_hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.flush()
-
-
 def _locked_message(until: dt.datetime, now: dt.datetime):
     minutes = max(1, int((until - now).total_seconds() + 59) // 60)
     return _l("Too many failed attempts. Try again in %(minutes)s minutes.", minutes=minutes)
