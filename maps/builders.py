@@ -166,7 +166,7 @@ class HeatLayer(JSCSSMixin, Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "HeatLayer"
         self.data = data
-        self.options = script_json({"radius": 28})
+        self.options = script_json({"radius": 30})  # metres
         self.default_js = [("maps_heat", assets.heat_js)]
 
 
@@ -195,7 +195,6 @@ class ResponsiveLayerControl(LayerControl):
                 { {%- for key, val in this.overlays.items() %}{{ key|tojson }}: {{ val }},{% endfor %} },
                 {{ this.options|tojavascript }}
             ).addTo({{ this._parent.get_name() }});
-            TryggMap.fixLayerControl({{ this.get_name() }});
             if (window.matchMedia && window.matchMedia("(min-width: 64rem)").matches) {
                 {{ this.get_name() }}.expand();
             }

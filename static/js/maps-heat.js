@@ -22,7 +22,8 @@
   }
 
   var HeatLayer = L.Layer.extend({
-    options: { radius: 28, cell: 6, maxOpacity: 0.7, pane: "overlayPane" },
+    /* radius: how far one observation's feeling reaches, in metres (drawn 10–90 px wide). */
+    options: { radius: 30, maxOpacity: 0.7, pane: "overlayPane" },
 
     initialize: function (points, options) {
       L.setOptions(this, options);
@@ -49,10 +50,12 @@
       var map = this._map, size = map.getSize(), canvas = this._canvas, o = this.options;
       L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
       canvas.width = size.x; canvas.height = size.y;
-      var cols = Math.ceil(size.x / o.cell) + 1, rows = Math.ceil(size.y / o.cell) + 1;
+      var metresPerPx = 40075016.686 * Math.cos(map.getCenter().lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8);
+      var radius = Math.max(10, Math.min(90, o.radius / metresPerPx)), cell = Math.max(4, Math.round(radius / 5));
+      var cols = Math.ceil(size.x / cell) + 1, rows = Math.ceil(size.y / cell) + 1;
       if (cols < 2 || rows < 2) return;
       var weight = new Float32Array(cols * rows), heat = new Float32Array(cols * rows);
-      var reach = Math.ceil(o.radius * 1.6 / o.cell), sigma2 = 2 * Math.pow(o.radius / o.cell / 1.5, 2);
+      var reach = Math.ceil(radius * 1.6 / cell), sigma2 = 2 * Math.pow(radius / cell / 1.5, 2);
       var kernel = [];
       for (var ky = -reach; ky <= reach; ky++) {
         for (var kx = -reach; kx <= reach; kx++) {
@@ -65,7 +68,7 @@
         var p = this._points[i];
         if (!bounds.contains([p[0], p[1]])) continue;
         var pt = map.latLngToContainerPoint([p[0], p[1]]);
-        var cx = Math.round(pt.x / o.cell), cy = Math.round(pt.y / o.cell);
+        var cx = Math.round(pt.x / cell), cy = Math.round(pt.y / cell);
         for (var k = 0; k < kernel.length; k++) {
           var x = cx + kernel[k][0], y = cy + kernel[k][1];
           if (x < 0 || y < 0 || x >= cols || y >= rows) continue;
@@ -86,7 +89,7 @@
       gctx.putImageData(image, 0, 0);
       var ctx = canvas.getContext("2d");
       ctx.imageSmoothingEnabled = true;
-      ctx.drawImage(grid, -o.cell / 2, -o.cell / 2, cols * o.cell, rows * o.cell);
+      ctx.drawImage(grid, -cell / 2, -cell / 2, cols * cell, rows * cell);
     }
   });
 

@@ -164,20 +164,7 @@
     return group;
   }
 
-  /* Leaflet 1.9.3 ignores clicks in the layer control for one tick after the pointer enters it
-   * (_expandSafely). A tap on a phone enters and clicks at once, so the switch did not switch.
-   * Expanding plainly on hover makes every tap and click count. */
-  function fixLayerControl(control) {
-    var container = control.getContainer();
-    if (control._expandSafely) {
-      L.DomEvent.off(container, "mouseenter", control._expandSafely, control);
-      L.DomEvent.on(container, "mouseenter", control.expand, control);
-    }
-    return control;
-  }
-
   window.TryggMap = {
-    observations: observations, labelledPoints: labelledPoints, renderDetails: renderDetails,
-    fixLayerControl: fixLayerControl
+    observations: observations, labelledPoints: labelledPoints, renderDetails: renderDetails
   };
 })();
