@@ -112,7 +112,8 @@ def _coordinator() -> tuple[object, str | None]:
     user = accounts.find_user(DEMO_EMAIL)
     if user is not None:
         return user, None
-    password = secrets.token_urlsafe(9)
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # easy to copy, no look-alikes
+    password = "".join(secrets.choice(alphabet) for _ in range(14))
     return accounts.create_user(DEMO_EMAIL, password, role="coordinator", name="Demo-samordnare"), password
 
 
