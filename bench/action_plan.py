@@ -50,7 +50,8 @@ def build(n: int, rnd: random.Random) -> tuple[int, str]:
         org = rnd.choice(orgs)
         start = today + dt.timedelta(days=rnd.randint(-400, 100))
         db.session.add(ActionItem(
-            area=area, title=f"Åtgärd {i}: byt belysning vid gångväg {i % 37}", description=("Beskrivning " * 10).strip(),
+            area=area, title=f"Åtgärd {i}: byt belysning vid gångväg {i % 37}",
+            description=("Beskrivning " * 10).strip(),
             organization=org, contact=rnd.choice(org.contacts), start_date=start,
             due_date=start + dt.timedelta(days=rnd.randint(10, 200)), goal="Tryggare plats",
             indicators="Färre felanmälningar", status=rnd.choice(STATUSES), horizon="short", priority="medium"))

@@ -21,7 +21,8 @@ def values(**overrides):
 
 def test_create_organization_with_areas_and_channel(make):
     user, area = make.user(), make.area()
-    org = service.save_organization(None, values(area_ids=[area.id], open311_service_codes="lighting = 101\n\n# note\ngraffiti=205"), user)
+    codes = "lighting = 101\n\n# note\ngraffiti=205"
+    org = service.save_organization(None, values(area_ids=[area.id], open311_service_codes=codes), user)
     assert org.id and org.areas == [area]
     assert org.open311_service_codes == {"lighting": "101", "graffiti": "205"}
     assert area.organizations == [org]

@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import ActionItem, Area, Meeting, Organization, utcnow
+from ..models import ActionItem, Area, Organization, utcnow
 from . import service
 
 # (title, actor, contact, categories of first-walk observations, start, due (days from today), horizon,

@@ -131,8 +131,9 @@ def index(area_id: int | None):
     organization_id = 0 if actor == "none" else (int(actor) if actor.isdigit() else None)
     overdue_only = request.args.get("overdue") == "1"
     actions = service.plan(area, status, organization_id, horizon, overdue_only, today())
-    used_orgs = db.session.scalars(sa.select(Organization).join(ActionItem, ActionItem.organization_id == Organization.id)
-                                   .where(ActionItem.area_id == area.id).distinct().order_by(Organization.name))
+    used = sa.select(ActionItem.organization_id).where(ActionItem.area_id == area.id)
+    used_orgs = db.session.scalars(sa.select(Organization).where(Organization.id.in_(used))
+                                   .order_by(Organization.name))
     return render_template("actions/plan.html", area=area, actions=actions, status=status, horizon=horizon,
                            actor=actor, overdue_only=overdue_only, actors=list(used_orgs),
                            counts=service.status_counts(area, today()), **_labels())
