@@ -264,3 +264,17 @@ def test_viewer_sees_the_plan_but_cannot_change_it(client, login, area_setup, ma
     assert client.post(f"/areas/{area.id}/actions/new", data=action_form(csrf_token=token(client))).status_code == 403
     assert client.get(f"/areas/{area.id}/meeting").status_code == 200
     assert count_actions() == 0
+
+
+def test_pages_in_english(client, login, area_setup):
+    user = login()
+    area, walk, owner, contact = area_setup
+    service.create_action(area, {"title": "Lampa", "organization_id": owner.id, "status": "planned",
+                                 "due_date": dt.date.today() - dt.timedelta(days=1)}, user)
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    plan = client.get(f"/areas/{area.id}/actions").get_data(True)
+    assert "Action plan" in plan and "overdue" in plan and "planned" in plan
+    meeting = client.get(f"/areas/{area.id}/meeting").get_data(True)
+    assert "Due within 30 days or overdue" in meeting
+    assert "Kind of actor" in client.get("/actors").get_data(True)
