@@ -249,7 +249,7 @@ def test_status_buttons_and_recipient_reference(client, login, world):
     login()
     build(client, world)
     city = report_to(world["city"])
-    city.channel = "paper"  # "sending" a paper report marks it handed over
+    city.organization.report_channel = "paper"  # "sending" a paper report marks it handed over
     db.session.commit()
     csrf = token(client)
     assert client.post(f"/reports/{city.id}/send", data={"csrf_token": csrf}).status_code == 303
@@ -273,7 +273,7 @@ def test_bad_status_changes_are_refused(client, login, world, data):
     login()
     build(client, world)
     city = report_to(world["city"])
-    city.channel = "paper"
+    city.organization.report_channel = "paper"
     db.session.commit()
     csrf = token(client)
     client.post(f"/reports/{city.id}/send", data={"csrf_token": csrf})
@@ -287,7 +287,7 @@ def test_observation_resolved_via_report_is_closed_in_open311(client, login, wor
     login()
     build(client, world)
     city = report_to(world["city"])
-    city.channel = "paper"
+    city.organization.report_channel = "paper"
     db.session.commit()
     csrf = token(client)
     client.post(f"/reports/{city.id}/send", data={"csrf_token": csrf})

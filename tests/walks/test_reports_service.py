@@ -257,3 +257,12 @@ def test_paper_and_open311_recipients_are_accepted(make):
     for org in (paper, o311):
         service.save_rule(area, None, category_id=make.category("graffiti").id, organization_id=org.id)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RoutingRule)) == 2
+
+
+def test_a_draft_is_sent_by_the_recipients_current_channel(make, setup):
+    area, walk, city, owner = setup
+    (report,), _ = service.build_drafts([make.observation(walk=walk, lat=OUTSIDE_ESTATE[0],
+                                                          lon=OUTSIDE_ESTATE[1])], None)
+    assert report.channel == "email"
+    city.report_channel = "paper"
+    assert service.claim_for_sending(report) and report.channel == "paper"

@@ -334,6 +334,9 @@ def claim_for_sending(report: FaultReport) -> bool:
     """
     if not report.items:
         raise ReportError(_l("The report has no items: add observations or delete it."))
+    if report.status == "draft" and report.sending_since is None:
+        report.channel = report.organization.report_channel  # the recipient may have changed its channel
+        db.session.flush()
     now = utcnow()
     result = db.session.execute(
         sa.update(FaultReport)
