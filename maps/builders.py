@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
 import folium
+from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from folium.elements import JSCSSMixin
 from folium.map import Layer, LayerControl
 from folium.template import Template
-from folium.elements import JSCSSMixin
-from branca.element import MacroElement
 
 THEMES = ("safety", "clean", "access", "positive")
 THEME_COLOURS = {"safety": "#c0392b", "clean": "#7d5ba6", "access": "#1f6fb2", "positive": "#2e8540"}
@@ -81,6 +81,32 @@ def script_json(value) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+class RawScript(Element):
+    """Script text placed as it is. Folium wraps each rendered script in a new Jinja template, which
+    costs time on large data and would evaluate any `{{ ... }}` inside the data as template code."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class DataScriptMixin:
+    """For elements that embed data: links as JSCSSMixin does, the script through RawScript."""
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        figure.script.add_child(RawScript(self.script()), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
 class LocalMap(folium.Map):
     """A folium.Map whose page head holds only local assets and the map's own size.
 
@@ -113,29 +139,27 @@ class LocalMap(folium.Map):
         self.default_css = [("leaflet_css", assets.leaflet_css), ("maps_css", assets.maps_css)]
 
 
-class ObservationData(JSCSSMixin, MacroElement):
+class ObservationData(DataScriptMixin, MacroElement):
     """The observations, embedded once as compact JSON, and the theme layers made from them.
 
-    Format: {"t": [theme codes], "k": [[code, name, icon, colour, themeIndex], ...],
-             "p": [[id, lat, lon, themeIndex, categoryIndex, safety], ...], "u": detail URL pattern}
+    Format: {"t": [[theme, colour], ...], "k": [[code, name, icon, colour, themeIndex], ...],
+             "p": [[id, lat, lon, themeIndex, categoryIndex, safety], ...]}
     """
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = TryggMap.observations({{ this._parent.get_name() }},
-                {{ this.payload }}, {{ this.options }});
-        {% endmacro %}
-    """)
 
     def __init__(self, points: Sequence[MapPoint], categories: Sequence[CategoryStyle], assets: MapAssets,
                  detail_url: str | None = None, texts: dict | None = None):
         super().__init__()
         self._name = "ObservationData"
-        self.payload = script_json(compact_points(points, categories))
+        self.payload = compact_points(points, categories)
         self.options = script_json({"detailUrl": detail_url, "texts": texts or {}})
         self.default_js = [("markercluster", assets.markercluster_js),
                            ("maps_observations", assets.observations_js)]
         self.default_css = [("markercluster_css", assets.markercluster_css),
                             ("markercluster_default_css", assets.markercluster_default_css)]
+
+    def script(self) -> str:
+        return (f"var {self.get_name()} = TryggMap.observations({self._parent.get_name()}, "
+                f"{self.payload}, {self.options});")
 
 
 class ThemeLayer(Layer):
@@ -170,13 +194,8 @@ class HeatLayer(JSCSSMixin, Layer):
         self.default_js = [("maps_heat", assets.heat_js)]
 
 
-class CompactPoints(JSCSSMixin, Layer):
+class CompactPoints(DataScriptMixin, Layer):
     """Numbered points for printouts; labels are written with textContent by maps-observations.js."""
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = TryggMap.labelledPoints({{ this.payload }});
-        {% endmacro %}
-    """)
 
     def __init__(self, points, assets: MapAssets, name: str):
         super().__init__(name=name, overlay=True, control=False, show=True)
@@ -184,6 +203,11 @@ class CompactPoints(JSCSSMixin, Layer):
         self.payload = script_json([[round(lat, 6), round(lon, 6), str(label), colour]
                                     for lat, lon, label, colour in points])
         self.default_js = [("maps_observations", assets.observations_js)]
+        self.default_css = []
+
+    def script(self) -> str:
+        return (f"var {self.get_name()} = TryggMap.labelledPoints({self.payload})"
+                f".addTo({self._parent.get_name()});")
 
 
 class ResponsiveLayerControl(LayerControl):
@@ -202,43 +226,36 @@ class ResponsiveLayerControl(LayerControl):
     """)
 
 
-def compact_points(points: Sequence[MapPoint], categories: Sequence[CategoryStyle]) -> dict:
-    """The embedded point data: arrays of numbers, categories as a lookup table."""
+def compact_points(points: Sequence[MapPoint], categories: Sequence[CategoryStyle]) -> str:
+    """The embedded point data as JSON text: rows of numbers, categories as a lookup table.
+
+    The rows hold numbers only, so they are formatted directly (much faster than json.dumps on
+    10,000 lists); the names go through script_json.
+    """
     index = {c.code: i for i, c in enumerate(categories)}
     theme_index = {t: i for i, t in enumerate(THEMES)}
-    rows = []
-    for p in points:
-        rows.append([p.id, round(p.lat, 6), round(p.lon, 6), theme_index.get(p.theme, 0),
-                     index.get(p.category, -1), p.safety])
-    return {
+    rows = ",".join("[%d,%.6f,%.6f,%d,%d,%d]" % (p.id, p.lat, p.lon, theme_index.get(p.theme, 0),
+                                                  index.get(p.category, -1), p.safety) for p in points)
+    lookup = script_json({
         "t": [[t, THEME_COLOURS[t]] for t in THEMES],
         "k": [[c.code, c.name, c.icon, c.colour, theme_index.get(c.theme, 0)] for c in categories],
-        "p": rows,
-    }
+    })
+    return lookup[:-1] + ',"p":[' + rows + "]}"
 
 
-def data_bounds(points: Iterable[MapPoint] = (), boundary: dict | None = None,
+def data_bounds(points: Sequence[MapPoint] = (), boundary: dict | None = None,
                 lines: Iterable[Sequence[Sequence[float]]] = ()) -> list[list[float]] | None:
     """[[south, west], [north, east]] around the points, the boundary and lines of (lat, lon)."""
-    south = west = float("inf")
-    north = east = float("-inf")
-    found = False
-    for p in points:
-        found = True
-        south, north = min(south, p.lat), max(north, p.lat)
-        west, east = min(west, p.lon), max(east, p.lon)
+    lats, lons = [p.lat for p in points], [p.lon for p in points]
     for line in lines:
-        for lat, lon in line:
-            found = True
-            south, north = min(south, lat), max(north, lat)
-            west, east = min(west, lon), max(east, lon)
+        lats += [lat for lat, _ in line]
+        lons += [lon for _, lon in line]
     for lon, lat in _positions(boundary.get("coordinates") if boundary else None):
-        found = True
-        south, north = min(south, lat), max(north, lat)
-        west, east = min(west, lon), max(east, lon)
-    if not found:
+        lats.append(lat)
+        lons.append(lon)
+    if not lats:
         return None
-    return [[south, west], [north, east]]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
 def _positions(coords):

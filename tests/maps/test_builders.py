@@ -126,6 +126,15 @@ def test_category_names_are_escaped_for_a_script_element():
     assert embedded_data(html)["k"][0][1] == evil.name
 
 
+def test_data_is_not_evaluated_as_a_template():
+    """Folium compiles rendered scripts as Jinja templates; embedded data must not pass through that."""
+    odd = CategoryStyle("lighting", "{{ 7*7 }} {% if true %}x{% endif %}", "{#", "#c00", "safety")
+    html = render(builders.build_area_map(POINTS[:1], [odd], tile_url=TILE, attribution="x"))
+    assert embedded_data(html)["k"][0][1:3] == [odd.name, "{#"]
+    labels = builders.compact_map([(57.72, 11.95, "{{ 7*7 }}", "#c0392b")], None, TILE, "x")
+    assert "{{ 7*7 }}" in render(labels)
+
+
 @pytest.mark.parametrize("text", ["</script>", "<!--", "a\u2028b", "&amp;", "<img src=x onerror=alert(1)>"])
 def test_script_json_cannot_end_the_script(text):
     encoded = builders.script_json({"v": text})
