@@ -246,7 +246,7 @@ def test_photos_of_a_draft_are_not_public(client, login, world, app):
 # --- statuses ---------------------------------------------------------------------------------------
 
 def test_status_buttons_and_recipient_reference(client, login, world):
-    login()
+    user = login()
     build(client, world)
     city = report_to(world["city"])
     city.organization.report_channel = "paper"  # "sending" a paper report marks it handed over
@@ -265,6 +265,8 @@ def test_status_buttons_and_recipient_reference(client, login, world):
     assert world["lamp"].status == "resolved" and city.external_ref == "SMF-2026-777"
     overview = client.get("/reports").get_data(True)
     assert city.reference in overview and "SMF-2026-777" in overview
+    history = client.get(f"/reports/{city.id}").get_data(True).split("Historik", 1)[1]
+    assert "Punkt åtgärdad" in history and "Skickad" in history and user.name in history
 
 
 @pytest.mark.parametrize("data", [{"status": "rejected", "reason": ""}, {"status": "rejected", "reason": "bored"},

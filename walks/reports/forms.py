@@ -20,6 +20,14 @@ STATUS_LABELS = {
     "resolved": _l("Resolved"),
     "rejected": _l("Rejected"),
 }
+ACTION_LABELS = {
+    "create": _l("Draft made"), "add_items": _l("Items added"), "move_item": _l("Item moved here"),
+    "remove_item": _l("Item left out"), "edit_cover": _l("Cover text edited"), "sent": _l("Sent"),
+    "send_failed": _l("Sending failed"), "acknowledged": _l("Acknowledged"), "resolved": _l("Resolved"),
+    "rejected": _l("Rejected"), "external_ref": _l("Recipient's reference recorded"),
+    "item_acknowledged": _l("Item acknowledged"), "item_resolved": _l("Item resolved"),
+    "item_rejected": _l("Item rejected"),
+}
 CHANNEL_LABELS = {"email": _l("E-mail"), "open311": _l("Open311"), "paper": _l("Paper")}
 
 

@@ -16,7 +16,7 @@ from ..models import (Area, FaultReport, FaultReportItem, Observation, Organizat
                       RoutingRule, Walk)
 from ..web import editor_required, fail
 from . import delivery, outputs, service
-from .forms import (CHANNEL_LABELS, REJECT_REASON_LABELS, STATUS_LABELS, AddressForm, ButtonForm, CoverForm,
+from .forms import (ACTION_LABELS, CHANNEL_LABELS, REJECT_REASON_LABELS, STATUS_LABELS, AddressForm, ButtonForm, CoverForm,
                     ExternalRefForm, MoveForm, RuleForm, StatusForm)
 
 bp = Blueprint("reports", __name__)
@@ -187,6 +187,7 @@ def _render_detail(report: FaultReport, status: int = 200, error: str | None = N
         item_next=lambda item: [s for s in service.ITEM_TRANSITIONS.get(item.status, ()) if s != "sent"],
         ref_form=ExternalRefForm(data={"external_ref": report.external_ref}), button=ButtonForm(),
         error=error, has_maps=_has_static_maps(), days_open=service.days_open(report),
+        history=service.report_history(report), action_labels=ACTION_LABELS,
         problem=service.recipient_problem(report.organization)), status
 
 

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import geo
 from ..extensions import db
-from ..models import (REJECT_REASONS, Area, Category, FaultReport, FaultReportItem, Observation,
+from ..models import (REJECT_REASONS, Area, AuditEvent, Category, FaultReport, FaultReportItem, Observation,
                       Organization, RoutingRule, audit, utcnow)
 
 # A claim older than this is taken to be from a crashed worker and may be taken over.
@@ -387,6 +387,17 @@ def draft_reports(walk_id: int | None = None) -> list[FaultReport]:
 def closed_reports(limit: int = 50) -> list[FaultReport]:
     return list(db.session.scalars(sa.select(FaultReport).where(
         FaultReport.status.in_(FINAL_ITEM_STATUSES)).order_by(FaultReport.id.desc()).limit(limit)))
+
+
+def report_history(report: FaultReport) -> list[AuditEvent]:
+    """Who did what to the report and its items, and when, newest first."""
+    observation_ids = [item.observation_id for item in report.items]
+    events = db.session.scalars(sa.select(AuditEvent).where(sa.or_(
+        sa.and_(AuditEvent.object_type == "FaultReport", AuditEvent.object_id == report.id),
+        sa.and_(AuditEvent.object_type == "Observation", AuditEvent.object_id.in_(observation_ids),
+                AuditEvent.action.like("item_%"))))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
+    return [e for e in events if e.object_type == "FaultReport" or e.details.get("report") == report.reference]
 
 
 def days_open(report: FaultReport, now: dt.datetime | None = None) -> int:
