@@ -115,7 +115,8 @@ class LocalMap(folium.Map):
     """
     _template = Template("""
         {% macro header(this, kwargs) %}
-            <style>#{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }</style>
+            <style>#{{ this.get_name() }} { position: relative; width: {{ this.width[0] }}{{ this.width[1] }};
+                height: {{ this.height[0] }}{{ this.height[1] }}; }</style>
         {% endmacro %}
         {% macro html(this, kwargs) %}
             <div class="folium-map" id={{ this.get_name()|tojson }}></div>
@@ -344,11 +345,15 @@ def build_walk_map(points, categories, **kwargs) -> folium.Map:
 
 
 def compact_map(points: Sequence[tuple], boundary: dict | None, tile_url: str, attribution: str,
-                assets: MapAssets = MapAssets(), name: str = "Observations") -> folium.Map:
-    """A small map for printouts: the boundary and numbered points (lat, lon, label, colour_hex)."""
+                assets: MapAssets = MapAssets(), name: str = "Observations", width: str = "100%",
+                height: str = "320px") -> folium.Map:
+    """A small map for printouts: the boundary and numbered points (lat, lon, label, colour_hex).
+
+    It has its own height (a printout has no full-screen box to fill).
+    """
     bounds = data_bounds((), boundary, [[(lat, lon) for lat, lon, *_ in points]])
-    m = _base_map(tile_url, attribution, assets, bounds, None, 16, zoom_control=False,
-                  scroll_wheel_zoom=False)
+    m = _base_map(tile_url, attribution, assets, bounds, None, 16, width=width, height=height,
+                  zoom_control=False, scroll_wheel_zoom=False)
     if boundary:
         folium.GeoJson({"type": "Feature", "properties": {}, "geometry": boundary},
                        style_function=lambda feature: {"color": "#1b3a4b", "weight": 2, "fillOpacity": 0.03},
