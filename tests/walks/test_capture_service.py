@@ -6,6 +6,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 from flask_babel import force_locale
 
 from walks.capture import service
@@ -48,6 +49,13 @@ def test_creates_observation_with_area_and_photo(app, walker):
     assert obs.location_source == "gps" and obs.accuracy_m == 8 and obs.safety == 1
     assert obs.rating_lighting == 0 and obs.rating_openness is None
     assert len(obs.photos) == 1 and sorted(os.listdir(app.config["UPLOAD_DIR"])) == sorted(result.written_files)
+    # What is on disk: no EXIF at all (the GPS and camera are gone) and upright (orientation 6 applied).
+    for name in (obs.photos[0].filename, obs.photos[0].thumb_filename):
+        with Image.open(os.path.join(app.config["UPLOAD_DIR"], name)) as stored:
+            assert len(stored.getexif()) == 0 and "exif" not in stored.info
+            assert stored.height > stored.width
+            assert stored.getpixel((stored.width // 2, 2))[0] > 200  # the red half is on top
+    assert obs.photos[0].original_format == "JPEG" and obs.photos[0].taken_at is not None
 
 
 def test_same_uuid_same_content_returns_existing(app, walker):
@@ -111,6 +119,7 @@ BAD = [
     ({"lat": "abc"}, "not a pair of numbers"),
     ({"lon": "NaN"}, "not a pair of numbers"),
     ({"lat": math.nan}, "not a pair of numbers"),
+    ({"lat": True}, "not a pair of numbers"),
     ({"lon": None}, "both latitude and longitude"),
     ({"accuracy": -1}, "accuracy"),
     ({"accuracy": "abc"}, "accuracy"),

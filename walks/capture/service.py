@@ -171,6 +171,8 @@ def normalize_observation(payload: dict, *, partial: bool = False) -> dict:
     if has_lat or has_lon:
         if not (has_lat and has_lon):
             raise CaptureError(400, _l("Send both latitude and longitude, or neither."), "lat")
+        if isinstance(payload.get("lat"), bool) or isinstance(payload.get("lon"), bool):
+            raise CaptureError(400, _l("The position is not a pair of numbers."), "lat")
         try:
             lat, lon = check_lat_lon(payload.get("lat"), payload.get("lon"))
         except GeoJSONError as error:
