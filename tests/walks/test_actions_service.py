@@ -211,3 +211,11 @@ def test_record_meeting_validates(setup, make):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
     with pytest.raises(service.ActionError):
         service.area_actions(area, [other_area_action.id])
+
+
+@pytest.mark.parametrize("field", ["organization_id", "contact_id"])
+def test_ids_that_are_not_numbers_are_refused(setup, field):
+    user, area, *_ = setup
+    with pytest.raises(service.ActionError) as caught:
+        service.create_action(area, {"title": "X", field: "abc"}, user)
+    assert field in caught.value.errors

@@ -91,7 +91,17 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def clean_values(area: Area, values: dict, action: ActionItem | None = None) -> dict:
+def _id(value) -> int | None:
+    """A row id, or -1 (found nowhere) for something that is not a number."""
+    if value in (None, "", 0):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def clean_values(values: dict, action: ActionItem | None = None) -> dict:
     """Check the editable fields of an action; return them cleaned or raise ActionError(all problems).
 
     values may hold: title, description, organization_id (or organization), contact_id (or contact),
@@ -114,14 +124,14 @@ def clean_values(area: Area, values: dict, action: ActionItem | None = None) -> 
 
     org = values.get("organization", ...)
     if org is ...:
-        org_id = values.get("organization_id", current.organization_id if current else None)
-        org = db.session.get(Organization, int(org_id)) if org_id else None
+        org_id = _id(values.get("organization_id", current.organization_id if current else None))
+        org = db.session.get(Organization, org_id) if org_id else None
         if org_id and org is None:
             errors["organization_id"] = _l("That actor does not exist.")
     contact = values.get("contact", ...)
     if contact is ...:
-        contact_id = values.get("contact_id", current.contact_id if current else None)
-        contact = db.session.get(Contact, int(contact_id)) if contact_id else None
+        contact_id = _id(values.get("contact_id", current.contact_id if current else None))
+        contact = db.session.get(Contact, contact_id) if contact_id else None
         if contact_id and contact is None:
             errors["contact_id"] = _l("That contact does not exist.")
     if contact is not None and (org is None or contact.organization_id != org.id):
@@ -227,7 +237,7 @@ def _resolve_observations(action: ActionItem) -> list[int]:
 
 def create_action(area: Area, values: dict, user, observations=()) -> ActionItem:
     """A new action in the area, optionally made from observations (which must be in the area)."""
-    clean = clean_values(area, values)
+    clean = clean_values(values)
     observations = list(observations)
     if not all(observation_in_area(o, area) for o in observations):
         raise ActionError({"observation_ids": _l("Some of the chosen observations do not belong to this area.")})
@@ -259,7 +269,7 @@ def update_action(action: ActionItem, values: dict, user, comment: str = "",
 def change_action(action: ActionItem, values: dict, user, comment: str = "", resolve_observations: bool = False,
                   only_if_changed: bool = False) -> ActionUpdate | None:
     """update_action() without the flush, for many changes in a row (the caller flushes once)."""
-    clean = clean_values(action.area, values, action)
+    clean = clean_values(values, action)
     changes = _apply(action, clean)
     if action.status == "done" and "status" in changes and resolve_observations:
         resolved = _resolve_observations(action)

@@ -308,7 +308,7 @@ def _parse_row(area: Area, number: int, cells: dict, errors: list[RowError], org
             values[key] = code
     if len(errors) == before:
         try:
-            service.clean_values(area, values, action)
+            service.clean_values(values, action)
         except service.ActionError as error:
             for key, message in error.errors.items():
                 key = {"organization_id": "organization", "contact_id": "contact"}.get(key, key)
