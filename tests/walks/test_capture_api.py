@@ -224,3 +224,21 @@ def test_unknown_observation_is_404(client, headers):
     response = client.patch("/api/observations/00000000-0000-4000-8000-000000000000", json={"text": "x"},
                             headers=headers)
     assert response.status_code == 404
+
+
+def test_racing_retry_of_the_same_uuid_answers_the_existing_one(app, client, walk, headers, monkeypatch):
+    """Two copies of one retry arrive together: the loser hits the unique UUID, rolls back its files and
+    answers like a repeat."""
+    from walks.capture import service
+    data = payload()
+    assert post_json(client, walk, headers, data).status_code == 201
+    real_find, calls = service.find_observation, []
+
+    def find_missing_once(uuid):
+        calls.append(uuid)
+        return None if len(calls) == 1 else real_find(uuid)
+
+    monkeypatch.setattr(service, "find_observation", find_missing_once)
+    again = post_multipart(client, walk, headers, data, [("a.jpg", jpeg_bytes())])
+    assert again.status_code == 200 and again.json["created"] is False and len(calls) == 2
+    assert counts() == (1, 1) and len(uploads(app)) == 2
