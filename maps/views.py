@@ -24,7 +24,6 @@ ASSET_MAX_AGE = 7 * 24 * 3600
 # Pages of other capabilities that the popup links to (built by capture and review).
 PHOTO_ENDPOINT = "capture.photo"
 OBSERVATION_ENDPOINT = "review.observation"
-OBSERVATION_ID_PARAMS = ("observation_id", "obs_id", "id")
 
 
 def _locale() -> str:
@@ -156,11 +155,7 @@ def _photo_url(filename: str) -> str | None:
 
 
 def _observation_url(observation_id: int) -> str | None:
-    for param in OBSERVATION_ID_PARAMS:
-        url = _url_if_built(OBSERVATION_ENDPOINT, **{param: observation_id})
-        if url:
-            return url
-    return None
+    return _url_if_built(OBSERVATION_ENDPOINT, observation_id=observation_id)
 
 
 @bp.get("/maps/observations/<int:observation_id>.json")
@@ -236,7 +231,7 @@ def walk_gpx(walk_id: int):
 
 def _send_asset(base_dir: str, filename: str):
     # Only the files the packages ship: send_from_directory refuses paths outside base_dir.
-    if not os.path.splitext(filename)[1] in (".js", ".css", ".png", ".map"):
+    if os.path.splitext(filename)[1] not in (".js", ".css", ".png", ".map"):
         abort(404)
     return send_from_directory(base_dir, filename, max_age=ASSET_MAX_AGE)
 

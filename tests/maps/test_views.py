@@ -287,13 +287,12 @@ def test_observation_json_has_the_popup_details(app, client, login, make, walk):
     assert data["safety"] == 0 and data["light_condition"] == "dark"
     facts = dict(data["facts"])
     assert "2026-03-01 20:05" in " ".join(facts.values())  # Stockholm time
-    if "capture.photo" in app.view_functions:
-        assert data["thumbnail_url"].endswith(photo.thumb_filename)
-        thumbnail = client.get(data["thumbnail_url"])
-        assert thumbnail.status_code == 200
-        thumbnail.close()
-    if "review.observation" in app.view_functions:
-        assert data["url"] and str(obs.id) in data["url"]
+    assert data["thumbnail_url"].endswith(photo.thumb_filename)
+    assert data["photo_url"].endswith(photo.filename)
+    thumbnail = client.get(data["thumbnail_url"])
+    assert thumbnail.status_code == 200
+    thumbnail.close()
+    assert data["url"] == f"/observations/{obs.id}"
 
 
 def test_observation_json_of_a_hidden_observation_is_404(client, login, make, walk):
