@@ -109,6 +109,14 @@ def test_search_matches_area_walk_title_and_code_ignoring_case(make):
     assert len(service.search_areas("")) == 2
 
 
+def test_outline_of_a_detailed_boundary_stays_small():
+    import math
+    ring = [[11.95 + 0.003 * math.cos(2 * math.pi * i / 20_000), 57.72 + 0.0015 * math.sin(2 * math.pi * i / 20_000)]
+            for i in range(20_000)]
+    picture = service.outline({"type": "Polygon", "coordinates": [ring + [ring[0]]]})
+    assert picture["path"].count("L") <= 450 and len(picture["path"]) < 10_000
+
+
 def test_outline_fits_the_picture():
     picture = service.outline(BOUNDARY)
     numbers = [float(n) for part in picture["path"].replace("M", " ").replace("L", " ").replace("Z", " ").split()

@@ -101,7 +101,8 @@ def walks_newest_first(area: Area) -> list[Walk]:
     return sorted(area.walks, key=lambda w: (w.starts_at, w.id), reverse=True)
 
 
-def outline(geometry: dict | None, width: int = 320, height: int = 200, pad: int = 8) -> dict | None:
+def outline(geometry: dict | None, width: int = 320, height: int = 200, pad: int = 8,
+            max_points: int = 400) -> dict | None:
     """An SVG path of a boundary, for a small picture of the area (equirectangular, north up)."""
     box = geo.bounds(geometry)
     if not box:
@@ -117,8 +118,13 @@ def outline(geometry: dict | None, width: int = 320, height: int = 200, pad: int
         return (f"{off_x + (position[0] - west) * squeeze * scale:.1f},"
                 f"{off_y + (north - position[1]) * scale:.1f}")
 
+    def thinned(ring):  # a picture 320 px wide needs no more than a few hundred corners per ring
+        step = max(1, len(ring) // max_points)
+        return ring[::step]
+
     polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    path = " ".join("M" + " L".join(point(p) for p in ring) + " Z" for polygon in polygons for ring in polygon)
+    path = " ".join("M" + " L".join(point(p) for p in thinned(ring)) + " Z"
+                    for polygon in polygons for ring in polygon)
     return {"path": path, "width": width, "height": height}
 
 
