@@ -238,6 +238,7 @@ def report_pdf(report: FaultReport, locale: str = "sv", with_maps: bool = True) 
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="report-pdf-") as folder:
         photo_files, map_files, cell_of = _prepare_images(views, boundary, folder, with_maps)
+        cells_of = map_cells(views)
         doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=1.8 * cm, rightMargin=1.8 * cm,
                                 topMargin=1.6 * cm, bottomMargin=1.6 * cm,
                                 title=_("Fault report %(reference)s", reference=report.reference),
@@ -270,8 +271,10 @@ def report_pdf(report: FaultReport, locale: str = "sv", with_maps: bool = True) 
                 grid = [(cells[i:i + 2] + [""])[:2] for i in range(0, len(cells), 2)]
                 block.append(Table(grid, colWidths=[8.65 * cm, 8.65 * cm], hAlign="LEFT"))
             if map_entry:
-                block.append(para(_("The map shows item %(number)s with the items near it.",
-                                    number=view.number), small))
+                alone = len(cells_of.get(cell_of.get(view.number), ())) == 1
+                block.append(para(_("The map shows item %(number)s.", number=view.number) if alone else
+                                  _("The map shows item %(number)s with the items near it.", number=view.number),
+                                  small))
             if not view.photos:
                 block.append(para(_("No photo."), small))
             block.append(Spacer(1, 0.4 * cm))
