@@ -380,10 +380,9 @@ def xlsx(report_id: int):
 
 @bp.get("/reports/<int:report_id>/photos/<filename>")
 def photo(report_id: int, filename: str):
-    """A report's photo: for the recipient (no account) once it is sent; before that for editors only."""
+    """A report's photo: for the recipient (no account) once it is sent; before that for users only."""
     report = _report(report_id)
-    if report.status == "draft" and report.sending_since is None and not (
-            current_user.is_authenticated and current_user.can_edit()):
+    if report.status == "draft" and report.sending_since is None and not current_user.is_authenticated:
         fail(404, _("That photo does not exist."))
     found = db.session.scalar(sa.select(Photo).join(FaultReportItem, FaultReportItem.observation_id ==
                                                     Photo.observation_id)
