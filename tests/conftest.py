@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 
 import pytest
+
+from flask import g
 
 from app import create_app
 from walks import i18n, settings
@@ -25,21 +28,54 @@ def database_uri(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture
-def app(tmp_path):
+def _make_app(tmp_path, uri):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": database_uri(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": uri,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",
     })
+
+    @app.before_request
+    def fresh_request_globals():
+        # The test holds an app context open, and each request reuses it: start every request
+        # with an empty `g`, as a real server does (no cached locale, user or CSRF token).
+        for name in list(vars(g)):
+            delattr(g, name)
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A schema with the default categories, built once and copied for each test (DDL is slow)."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.db"
+    app = _make_app(folder, f"sqlite:///{path}")
     with app.app_context():
-        if TEST_DATABASE_URL:
-            db.drop_all()
         db.create_all()
         seed_categories()
         db.session.commit()
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, request):
+    if TEST_DATABASE_URL:
+        app = _make_app(tmp_path, database_uri(tmp_path))
+    else:
+        shutil.copy(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
+        app = _make_app(tmp_path, database_uri(tmp_path))
+    with app.app_context():
+        if TEST_DATABASE_URL:
+            db.drop_all()
+            db.create_all()
+            seed_categories()
+            db.session.commit()
         yield app
         db.session.remove()
         if TEST_DATABASE_URL:

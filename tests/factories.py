@@ -5,6 +5,7 @@ Call them inside an app context (the `app` fixture provides one).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import secrets
 import uuid as uuidlib
@@ -17,6 +18,12 @@ from walks.models import (Area, Category, Contact, Observation, Organization, Pa
                           hash_token, utcnow)
 
 _seq = itertools.count(1)
+
+
+@functools.lru_cache(maxsize=None)
+def _password_hash(password: str) -> str:
+    # Cheap scrypt parameters for test users only; the app's own create_user uses the full default.
+    return generate_password_hash(password, method="scrypt:1024:8:1")
 
 # Around Hjalmar Brantingsplatsen, Göteborg.
 CENTRE = (57.7215, 11.9525)
@@ -34,7 +41,7 @@ def user(**overrides) -> User:
     n = next(_seq)
     password = overrides.pop("password", "correct horse battery")
     values = {"email": f"user{n}@example.se", "name": f"Samordnare {n}", "role": "coordinator",
-              "password_hash": generate_password_hash(password)}
+              "password_hash": _password_hash(password)}
     values.update(overrides)
     return _save(User(**values))
 

@@ -18,9 +18,9 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 def extracted_messages() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(ROOT, METHODS, keywords=KEYWORDS):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, set()).add(f"{filename}:{lineno}")
+        msgid = message[0] if isinstance(message, tuple) else message  # a plural is keyed by its singular
+        if msgid:
+            found.setdefault(msgid, set()).add(f"{filename}:{lineno}")
     return found
 
 

@@ -21,10 +21,15 @@ LANG_COOKIE = "lang"
 bp = Blueprint("i18n", __name__)
 
 
+PACKAGES = ("walks", "maps")
+
+
 def translation_directories() -> list[str]:
-    """Every `translations` folder of the project's packages."""
-    found = sorted({p.parent.parent.parent for p in ROOT.glob("*/**/translations/*/LC_MESSAGES/*.po")})
-    return [str(p) for p in found if ".venv" not in p.parts]
+    """Every `translations` folder of the project's packages (walks/, maps/)."""
+    found = {po.parent.parent.parent
+             for package in PACKAGES
+             for po in (ROOT / package).glob("**/translations/*/LC_MESSAGES/*.po")}
+    return [str(path) for path in sorted(found)]
 
 
 def catalogs() -> list[Path]:
@@ -89,7 +94,6 @@ def compile_command():
 
 
 def init_app(app):
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
     app.register_blueprint(bp)
     app.cli.add_command(translations_cli)
 
