@@ -1,6 +1,8 @@
 """Fault-report pages: routing rules, drafts from a walk, the report page, outputs and sending."""
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    send_from_directory, url_for)
@@ -71,7 +73,6 @@ def _rule_form(area: Area, rule: RoutingRule | None = None) -> RuleForm:
 
 
 def _json(value) -> str:
-    import json
     return json.dumps(value) if value else ""
 
 
