@@ -117,10 +117,17 @@
     return all().then(function (list) {
       var waiting = list.filter(function (r) { return !r.error; });
       var chain = Promise.resolve(true);
+      var tokenRefreshed = false;
       waiting.forEach(function (record) {
         chain = chain.then(function (goOn) {
           if (!goOn) return false;
           return send(record, onProgress).then(function (answer) {
+            // A page kept for offline use may carry a CSRF token of an older session: once per round,
+            // take a fresh token (capture-offline.js) and send again before treating a 400 as final.
+            if (answer.status !== 400 || tokenRefreshed || !api.refreshCsrfToken) return answer;
+            tokenRefreshed = true;
+            return api.refreshCsrfToken().then(function (fresh) { return fresh ? send(record, onProgress) : answer; });
+          }).then(function (answer) {
             if (answer.status >= 200 && answer.status < 300) {
               return remove(record.uuid).then(function () { if (onSent) onSent(record, answer.body); return true; });
             }
@@ -178,7 +185,7 @@
     }).catch(function () { return file; });
   }
 
-  window.CaptureQueue = {
+  var api = window.CaptureQueue = {
     put: put, remove: remove, all: all, flush: flush, notify: notify, send: send,
     startRetrying: startRetrying, newUuid: newUuid, shrinkPhoto: shrinkPhoto, csrfToken: csrfToken,
     onChange: function (fn) { listeners.push(fn); }

@@ -2,5 +2,7 @@
 
 
 def init_app(app):
+    from . import offline
     from .routes import bp
     app.register_blueprint(bp)
+    app.register_blueprint(offline.bp)

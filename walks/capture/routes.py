@@ -144,6 +144,8 @@ def walk(code: str):
         "pointsUrl": url_for("capture.api_points", code=walk.join_code),
         "trackUrl": url_for("capture.api_track", code=walk.join_code),
         "mineUrl": url_for("capture.mine", code=walk.join_code),
+        "swUrl": url_for("capture_offline.service_worker"),
+        "swScope": request.script_root + "/",
         "leafletImages": url_for("capture.leaflet", filename="images/"),
         "tileUrl": current_app.config["TILE_URL"],
         "tileAttribution": current_app.config["TILE_ATTRIBUTION"],

@@ -1,0 +1,157 @@
+/* The service worker for the walker's pages, served at /sw.js (see walks/capture/offline.py, which puts
+   self.SW_CONFIG = {version, precache, root} in front of this file).
+   - /j/<code>/capture and /j/<code>/mine: network first (a few seconds), else the last copy that loaded.
+   - The app's own CSS, JS and the Leaflet files: from the cache, refreshed in the background.
+   - Everything else (the API, POSTs, photos, coordinator pages, map tiles) is left to the network.
+   The outbox itself lives in the page (capture-queue.js); this worker only asks open pages to send it. */
+"use strict";
+
+var CONFIG = self.SW_CONFIG || { version: "dev", precache: [], root: "/" };
+var PREFIX = "tryggvandring-";
+var ASSETS = PREFIX + "assets-" + CONFIG.version;
+var PAGES = PREFIX + "pages";            // not versioned: a new version must not forget the walker's page
+var LAST_WALK = CONFIG.root + "__offline/last-walk";   // a cache key, never a real URL
+var NETWORK_WAIT_MS = 5000;
+var SYNC_TAG = "capture-outbox";
+
+function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+var ROOT = escapeRegExp(CONFIG.root);
+var PAGE_PATH = new RegExp("^" + ROOT + "j/[A-Za-z0-9_-]{1,32}/(capture|mine)$");
+var ASSET_PATH = new RegExp("^" + ROOT + "(static|vendor/leaflet)/");
+
+function isPage(url) { return url.origin === self.location.origin && PAGE_PATH.test(url.pathname); }
+function isAsset(url) { return url.origin === self.location.origin && ASSET_PATH.test(url.pathname); }
+function pageKey(url) { return url.origin + url.pathname; }  // one copy per page, whatever the query
+
+function cacheable(response) {
+  return response && response.ok && response.type === "basic" && !response.redirected;
+}
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(ASSETS).then(function (cache) {
+    return cache.addAll(CONFIG.precache.map(function (url) { return new Request(url, { cache: "reload" }); }));
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) {
+      return name.indexOf(PREFIX + "assets-") === 0 && name !== ASSETS;
+    }).map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+/* Keep a page and remember it as the walk to reopen when the app is started with no network. */
+function storePage(url, response) {
+  return caches.open(PAGES).then(function (cache) {
+    var work = [cache.put(pageKey(url), response)];
+    if (/\/capture$/.test(url.pathname)) {
+      work.push(cache.put(LAST_WALK, new Response(pageKey(url), { headers: { "Content-Type": "text/plain" } })));
+    }
+    return Promise.all(work);
+  });
+}
+
+function cachedPage(url) {
+  return caches.open(PAGES).then(function (cache) { return cache.match(pageKey(url), { ignoreVary: true }); });
+}
+
+/* Network first; after NETWORK_WAIT_MS (weak signal) or on failure, the stored copy if there is one. */
+function pageFirstFromNetwork(event, url) {
+  var fromNetwork = fetch(event.request).then(function (response) {
+    if (cacheable(response)) {
+      var copy = response.clone();
+      event.waitUntil(storePage(url, copy));
+    }
+    return response;
+  });
+  event.waitUntil(fromNetwork.catch(function () {}));
+  return new Promise(function (resolve, reject) {
+    var settled = false;
+    function fallback(error) {
+      cachedPage(url).then(function (cached) {
+        if (settled) return;
+        if (cached) { settled = true; resolve(cached); }
+        else if (error) { settled = true; reject(error); }
+      });
+    }
+    var timer = setTimeout(function () { fallback(null); }, NETWORK_WAIT_MS);
+    fromNetwork.then(function (response) {
+      clearTimeout(timer);
+      if (response.status >= 500) return cachedPage(url).then(function (cached) {
+        if (!settled) { settled = true; resolve(cached || response); }
+      });
+      if (!settled) { settled = true; resolve(response); }
+    }, function (error) {
+      clearTimeout(timer);
+      fallback(error);
+    });
+  });
+}
+
+/* The home-screen icon opens the site root: with no network, go to the walk the walker had open. */
+function rootOrLastWalk(event) {
+  return fetch(event.request).catch(function (error) {
+    return caches.open(PAGES).then(function (cache) { return cache.match(LAST_WALK); })
+      .then(function (last) { return last ? last.text() : null; })
+      .then(function (target) {
+        if (!target) throw error;
+        return Response.redirect(target, 302);
+      });
+  });
+}
+
+/* Stale while revalidate: answer from the cache, fetch a fresh copy for next time. */
+function asset(event) {
+  return caches.open(ASSETS).then(function (cache) {
+    return cache.match(event.request, { ignoreVary: true }).then(function (cached) {
+      var fresh = fetch(event.request).then(function (response) {
+        if (cacheable(response)) return cache.put(event.request, response.clone()).then(function () { return response; });
+        return response;
+      });
+      if (cached) {
+        event.waitUntil(fresh.catch(function () {}));
+        return cached;
+      }
+      return fresh;
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;       // map tiles and the like: not ours to keep
+  if (request.mode === "navigate" && isPage(url)) {
+    event.respondWith(pageFirstFromNetwork(event, url));
+  } else if (request.mode === "navigate" && url.pathname === CONFIG.root) {
+    event.respondWith(rootOrLastWalk(event));
+  } else if (isAsset(url)) {
+    event.respondWith(asset(event));
+  }
+});
+
+/* The capture page asks for its own copy (and its list's) to be kept: the first visit was loaded
+   before this worker was in control, so it went past the cache. Answered on the message port. */
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  var port = event.ports && event.ports[0];
+  if (data.type !== "keep-pages" || !Array.isArray(data.urls)) return;
+  var urls = data.urls.map(function (u) { return new URL(u, self.location.href); }).filter(isPage);
+  event.waitUntil(Promise.all(urls.map(function (url) {
+    return fetch(url.href, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+      return cacheable(response) ? storePage(url, response).then(function () { return true; }) : false;
+    }, function () { return false; });
+  })).then(function (kept) {
+    if (port) port.postMessage({ type: "pages-kept", kept: kept });
+  }));
+});
+
+/* Background Sync: the network is back. Open capture pages send their outbox (capture-queue.js). */
+self.addEventListener("sync", function (event) {
+  if (event.tag !== SYNC_TAG) return;
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (clients) {
+    clients.forEach(function (client) { client.postMessage({ type: "flush-outbox" }); });
+  }));
+});

@@ -1,0 +1,150 @@
+"""The capture page with no signal, in Chromium on a phone: once opened with signal, the service worker
+keeps the page, its scripts and Leaflet; reloaded offline it still works, what the walker logs waits in
+the outbox and reaches the database when the network is back, also after the session cookie is gone."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories
+from walks.extensions import db
+from walks.models import Observation
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = os.environ.get("CAPTURE_SCREENSHOTS")  # a folder: keep screenshots to look at
+POSITION = {"latitude": 57.7216, "longitude": 11.9527, "accuracy": 12}
+OFFLINE_TEXT = "Ingen uppkoppling – det du sparar skickas när nätet kommer tillbaka"
+
+
+@pytest.fixture
+def walk_code(live_app):
+    app, _ = live_app
+    with app.app_context():
+        walk = factories.walk(title="Kvällsvandring Hammarkullen", status="open")
+        db.session.commit()
+        return walk.join_code
+
+
+@pytest.fixture
+def walker(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True, locale="sv-SE",
+                                  permissions=["geolocation"], geolocation=POSITION)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def shoot(page, name):
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
+
+
+def stored(app):
+    with app.app_context():
+        return [(o.category.code, o.safety, o.text) for o in db.session.scalars(sa.select(Observation))]
+
+
+def wait_for_rows(app, count, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        rows = stored(app)
+        if len(rows) >= count:
+            return rows
+        time.sleep(0.25)
+    return stored(app)
+
+
+def join_and_go_offline_ready(page, base_url, code):
+    page.goto(f"{base_url}/j/{code}")
+    page.get_by_label("Boende").check()
+    page.get_by_label("Jag har läst texten ovan och vill delta.").check()
+    page.get_by_role("button", name="Gå med i vandringen").click()
+    page.wait_for_url(f"**/j/{code}/capture")
+    scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    assert scope == f"{base_url}/"
+    # The worker has stored this page (loaded before it was in control) and its precache.
+    page.wait_for_selector("html[data-offline-ready]", state="attached", timeout=10000)
+    cached = page.evaluate("""async () => {
+        const names = await caches.keys();
+        const hits = [];
+        for (const url of ['/static/js/capture.js', '/vendor/leaflet/leaflet.js', location.pathname]) {
+            hits.push(!!(await caches.match(url)));
+        }
+        return {names, hits};
+    }""")
+    assert all(cached["hits"]), cached
+    assert not any("api" in name for name in cached["names"])
+
+
+def log_observation(page, text):
+    page.get_by_text("Positionen stämmer på ungefär 12 m").wait_for()
+    page.locator("label.capture-category", has_text="Belysning").click()
+    page.locator("label.capture-safety-1").click()  # 1 otryggt
+    page.fill("#capture-text", text)
+    page.get_by_role("button", name="Spara observationen").click()
+
+
+def test_reload_offline_log_and_send_when_back(live_app, walker, walk_code):
+    app, base_url = live_app
+    join_and_go_offline_ready(walker, base_url, walk_code)
+    banner = walker.locator("[data-capture-offline]")
+    assert banner.is_hidden()
+
+    walker.context.set_offline(True)
+    walker.reload()
+    # Served by the worker: the categories and Leaflet are there without any network.
+    walker.locator("label.capture-category", has_text="Belysning").wait_for()
+    assert walker.evaluate("!!window.L && !!window.CaptureQueue && !!navigator.serviceWorker.controller")
+    assert banner.is_visible() and banner.inner_text() == OFFLINE_TEXT
+    log_observation(walker, "Lampan vid gångtunneln är trasig")
+    walker.get_by_text("1 väntar på att skickas").wait_for()
+    shoot(walker, "offline-waiting")
+    assert stored(app) == []
+
+    walker.context.set_offline(False)
+    rows = wait_for_rows(app, 1)
+    assert rows == [("lighting", 1, "Lampan vid gångtunneln är trasig")]
+    walker.locator("[data-capture-pending]").wait_for(state="hidden")
+    assert banner.is_hidden()
+    assert walker.errors == []
+
+
+def test_home_screen_start_offline_opens_the_last_walk(live_app, walker, walk_code):
+    app, base_url = live_app
+    join_and_go_offline_ready(walker, base_url, walk_code)
+    walker.context.set_offline(True)
+    walker.goto(f"{base_url}/")  # the manifest's start_url
+    walker.wait_for_url(f"**/j/{walk_code}/capture")
+    walker.locator("label.capture-category", has_text="Belysning").wait_for()
+    # The list page was kept too.
+    walker.goto(f"{base_url}/j/{walk_code}/mine")
+    walker.get_by_role("heading", name="Mina observationer").wait_for()
+    assert walker.errors == []
+
+
+def test_stale_csrf_token_of_a_kept_page_is_renewed_before_sending(live_app, walker, walk_code):
+    """The browser was closed: the session cookie (and with it the CSRF secret) is gone, the participant
+    cookie stays. The kept page's token is refused once; the outbox takes a fresh one and sends."""
+    app, base_url = live_app
+    join_and_go_offline_ready(walker, base_url, walk_code)
+    walker.context.set_offline(True)
+    walker.context.clear_cookies(name="session")
+    assert any(c["name"].startswith("tvp_") for c in walker.context.cookies())  # the participant cookie stays
+    walker.reload()
+    log_observation(walker, "Buskarna skymmer sikten")
+    walker.get_by_text("1 väntar på att skickas").wait_for()
+    walker.context.set_offline(False)
+    rows = wait_for_rows(app, 1)
+    assert rows == [("lighting", 1, "Buskarna skymmer sikten")]
+    assert walker.locator("[data-capture-failed] li").count() == 0
+    assert walker.errors == []
