@@ -64,7 +64,7 @@ def test_coordinator_creates_an_action_and_sees_it_in_the_plan(live_app, phone, 
     assert no_sideways_scroll(phone)
     shoot(phone, "plan-phone")
     phone.get_by_role("link", name="Ny åtgärd").click()
-    phone.get_by_label("Åtgärd", exact=True).fill("Beskär buskarna vid gården")
+    phone.locator("#title").fill("Beskär buskarna vid gården")
     phone.get_by_label("Ansvarig aktör").select_option(label="Bostadsbolaget")
     phone.get_by_label("Kontaktperson").select_option(label="Lena Holm (Förvaltare)")
     phone.get_by_label("Start").fill("2026-04-01")
@@ -88,7 +88,7 @@ def test_due_date_before_start_is_shown_next_to_the_field(live_app, phone, plan_
     _, base_url = live_app
     log_in(phone, base_url)
     phone.goto(f"{base_url}/areas/{plan_area}/actions/new")
-    phone.get_by_label("Åtgärd", exact=True).fill("Ny skylt")
+    phone.locator("#title").fill("Ny skylt")
     phone.get_by_label("Start").fill("2026-06-01")
     phone.get_by_label("Klart senast").fill("2026-05-01")
     phone.get_by_role("button", name="Spara").click()
