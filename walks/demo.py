@@ -26,7 +26,7 @@ from .models import Area, Category, Observation, Participant, Walk, hash_token, 
 
 DEMO_AREA_NAME = "Hjalmar Brantingsplatsen"
 DEMO_EMAIL = "samordnare@demo.tryggvandring.se"
-DEMO_HOOKS = ("walks.actors.demo", "walks.reports.demo", "walks.actions.demo")
+DEMO_HOOKS = ("walks.actors.demo", "walks.reports.demo", "walks.actions.demo", "maps.demo")
 CENTRE = (57.7216, 11.9527)  # lat, lon of the tram stop
 HALF_WIDTH_DEG = 200 / (111_320 * 0.5343)  # 200 m east–west at 57.7° N
 HALF_HEIGHT_DEG = 150 / 111_320  # 150 m north–south
