@@ -37,13 +37,8 @@ def _uploaded_geojson(file_field, text_field=None) -> bytes | None:
 
 
 def _hub_links(specs) -> list[tuple[str, str]]:
-    """(label, URL) for each link whose capability is built; the first endpoint that exists wins."""
-    links = []
-    for endpoints, label, values in specs:
-        endpoint = next((e for e in endpoints if e in current_app.view_functions), None)
-        if endpoint:
-            links.append((label, url_for(endpoint, **values)))
-    return links
+    """(label, URL) for each (endpoint, label, values)."""
+    return [(label, url_for(endpoint, **values)) for endpoint, label, values in specs]
 
 
 # --- Areas -----------------------------------------------------------------------------------------
@@ -85,14 +80,14 @@ def area_detail(area_id: int):
     area = db.get_or_404(Area, area_id)
     here = {"area_id": area.id}
     links = _hub_links([
-        (["maps.area_map"], _("Map"), here),
-        (["actions.index"], _("Action plan"), here),
-        (["followup.meeting", "actions.meeting"], _("Follow-up meeting"), here),
-        (["followup.dashboard"], _("Follow-up"), here),
-        (["actors.contact_list"], _("Contact list"), here),
-        (["reports.rules"], _("Fault report recipients"), here),
-        (["exports.area_csv"], _("CSV"), here),
-        (["exports.area_geojson"], _("GeoJSON"), here),
+        ("maps.area_map", _("Map"), here),
+        ("actions.index", _("Action plan"), here),
+        ("actions.meeting", _("Follow-up meeting"), here),
+        ("followup.dashboard", _("Follow-up"), here),
+        ("actors.contact_list", _("Contact list"), here),
+        ("reports.rules", _("Fault report recipients"), here),
+        ("exports.area_csv", _("CSV"), here),
+        ("exports.area_geojson", _("GeoJSON"), here),
     ])
     return render_template("areas/area_detail.html", area=area, walks=service.walks_newest_first(area),
                            outline=service.outline(area.boundary), links=links)
@@ -182,12 +177,12 @@ def walk_detail(walk_id: int):
     walk = db.get_or_404(Walk, walk_id)
     this = {"walk_id": walk.id}
     links = _hub_links([
-        (["review.walk"], _("Review observations"), this),
-        (["maps.walk_map"], _("Map"), this),
-        (["reports.index"], _("Fault reports"), {"walk": walk.id}),
-        (["exports.walk_csv"], _("CSV"), this),
-        (["exports.walk_geojson"], _("GeoJSON"), this),
-        (["followup.compare"], _("Compare walks"), {"area_id": walk.area_id}),
+        ("review.walk", _("Review observations"), this),
+        ("maps.walk_map", _("Map"), this),
+        ("reports.index", _("Fault reports"), {"walk": walk.id}),
+        ("exports.walk_csv", _("CSV"), this),
+        ("exports.walk_geojson", _("GeoJSON"), this),
+        ("followup.compare", _("Compare walks"), {"area_id": walk.area_id}),
     ])
     return render_template("areas/walk_detail.html", walk=walk, area=walk.area, links=links,
                            join_url=service.join_url(walk.join_code),
