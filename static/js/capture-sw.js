@@ -1,7 +1,7 @@
 /* The service worker for the walker's pages, served at /sw.js (see walks/capture/offline.py, which puts
    self.SW_CONFIG = {version, precache, root} in front of this file).
    - /j/<code>/capture and /j/<code>/mine: network first (a few seconds), else the last copy that loaded.
-   - The app's own CSS, JS and the Leaflet files: from the cache, refreshed in the background.
+   - The capture screen's CSS, JS and the Leaflet files (the precache list): from the versioned cache.
    - Everything else (the API, POSTs, photos, coordinator pages, map tiles) is left to the network.
    The outbox itself lives in the page (capture-queue.js); this worker only asks open pages to send it. */
 "use strict";
@@ -17,10 +17,12 @@ var SYNC_TAG = "capture-outbox";
 function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
 var ROOT = escapeRegExp(CONFIG.root);
 var PAGE_PATH = new RegExp("^" + ROOT + "j/[A-Za-z0-9_-]{1,32}/(capture|mine)$");
-var ASSET_PATH = new RegExp("^" + ROOT + "(static|vendor/leaflet)/");
+var PRECACHED = {};
+CONFIG.precache.forEach(function (path) { PRECACHED[path] = true; });
 
 function isPage(url) { return url.origin === self.location.origin && PAGE_PATH.test(url.pathname); }
-function isAsset(url) { return url.origin === self.location.origin && ASSET_PATH.test(url.pathname); }
+// Only the files the capture screen needs: other pages' CSS and JS always come from the network.
+function isAsset(url) { return url.origin === self.location.origin && PRECACHED[url.pathname] === true; }
 function pageKey(url) { return url.origin + url.pathname; }  // one copy per page, whatever the query
 
 function cacheable(response) {
@@ -101,19 +103,16 @@ function rootOrLastWalk(event) {
   });
 }
 
-/* Stale while revalidate: answer from the cache, fetch a fresh copy for next time. */
+/* Cache first: the cache's name carries a version computed from these very files, so a changed file
+   means a new worker, a fresh precache and the old cache dropped. */
 function asset(event) {
   return caches.open(ASSETS).then(function (cache) {
-    return cache.match(event.request, { ignoreVary: true }).then(function (cached) {
-      var fresh = fetch(event.request).then(function (response) {
-        if (cacheable(response)) return cache.put(event.request, response.clone()).then(function () { return response; });
+    return cache.match(event.request, { ignoreVary: true, ignoreSearch: true }).then(function (cached) {
+      if (cached) return cached;
+      return fetch(event.request).then(function (response) {
+        if (cacheable(response)) event.waitUntil(cache.put(event.request, response.clone()));
         return response;
       });
-      if (cached) {
-        event.waitUntil(fresh.catch(function () {}));
-        return cached;
-      }
-      return fresh;
     });
   });
 }

@@ -34,7 +34,7 @@ def walk_code(live_app):
 def walker(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True, locale="sv-SE",
-                                  permissions=["geolocation"], geolocation=POSITION)
+                                  permissions=["geolocation", "background-sync"], geolocation=POSITION)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -110,12 +110,28 @@ def test_reload_offline_log_and_send_when_back(live_app, walker, walk_code):
     walker.get_by_text("1 väntar på att skickas").wait_for()
     shoot(walker, "offline-waiting")
     assert stored(app) == []
+    # Chromium has Background Sync: a sync is asked for while something waits.
+    tags = walker.evaluate("navigator.serviceWorker.ready.then(r => r.sync ? r.sync.getTags() : null)")
+    assert tags == ["capture-outbox"]
 
     walker.context.set_offline(False)
     rows = wait_for_rows(app, 1)
     assert rows == [("lighting", 1, "Lampan vid gångtunneln är trasig")]
     walker.locator("[data-capture-pending]").wait_for(state="hidden")
     assert banner.is_hidden()
+    # Nothing but the walker's pages and the precached files is kept: no API answers, no photos,
+    # no other page's scripts.
+    kept = walker.evaluate("""async () => {
+        await fetch('/static/js/reports.js');
+        await fetch(location.pathname.replace('/capture', '/mine'));
+        const urls = [];
+        for (const name of await caches.keys()) {
+            for (const request of await (await caches.open(name)).keys()) urls.push(new URL(request.url).pathname);
+        }
+        return urls;
+    }""")
+    assert f"/j/{walk_code}/capture" in kept and "/static/js/capture.js" in kept
+    assert not [u for u in kept if u.startswith(("/api/", "/photos/")) or u == "/static/js/reports.js"], kept
     assert walker.errors == []
 
 
@@ -148,3 +164,41 @@ def test_stale_csrf_token_of_a_kept_page_is_renewed_before_sending(live_app, wal
     assert rows == [("lighting", 1, "Buskarna skymmer sikten")]
     assert walker.locator("[data-capture-failed] li").count() == 0
     assert walker.errors == []
+
+
+def test_background_sync_makes_the_open_page_send_its_outbox(live_app, browser, walk_code):
+    """The server is unreachable (the phone itself thinks it is online, so no 'online' event will come):
+    the observation waits. When Chromium fires the worker's sync event, the page sends it at once."""
+    app, base_url = live_app
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="sv-SE", permissions=["geolocation", "background-sync"],
+                                  geolocation=POSITION)
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        cdp = context.new_cdp_session(page)
+        registrations = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+        cdp.send("ServiceWorker.enable")
+        join_and_go_offline_ready(page, base_url, walk_code)
+
+        context.route("**/api/walks/*/observations", lambda route: route.abort("internetdisconnected"))
+        log_observation(page, "Trasig lykta vid lekplatsen")
+        page.get_by_text("1 väntar på att skickas").wait_for()
+        assert stored(app) == []
+        context.unroute("**/api/walks/*/observations")
+
+        registration = [r for r in registrations if not r.get("isDeleted")][-1]
+        sent_at = time.monotonic()
+        cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": base_url, "tag": "capture-outbox",
+                                                     "registrationId": registration["registrationId"],
+                                                     "lastChance": False})
+        # The page's own timer retries only every 20 s; the sync makes it go now.
+        rows = wait_for_rows(app, 1, seconds=5)
+        assert rows == [("lighting", 1, "Trasig lykta vid lekplatsen")]
+        assert time.monotonic() - sent_at < 5
+        page.locator("[data-capture-pending]").wait_for(state="hidden")
+        assert errors == []
+    finally:
+        context.close()
