@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
+from tests.walks.capture_samples import jpeg_bytes
 from walks.extensions import db
 from walks.models import Observation
 
@@ -49,9 +50,10 @@ def shoot(page, name):
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
 
 
-def stored(app):
+def stored(app, photos=False):
     with app.app_context():
-        return [(o.category.code, o.safety, o.text) for o in db.session.scalars(sa.select(Observation))]
+        return [(o.category.code, o.safety, o.text) + ((len(o.photos),) if photos else ())
+                for o in db.session.scalars(sa.select(Observation))]
 
 
 def wait_for_rows(app, count, seconds=20):
@@ -106,6 +108,8 @@ def test_reload_offline_log_and_send_when_back(live_app, walker, walk_code):
     walker.locator("label.capture-category", has_text="Belysning").wait_for()
     assert walker.evaluate("!!window.L && !!window.CaptureQueue && !!navigator.serviceWorker.controller")
     assert banner.is_visible() and banner.inner_text() == OFFLINE_TEXT
+    walker.set_input_files("input[data-capture-photos]", files=[
+        {"name": "IMG_0100.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(size=(3000, 2000))}])
     log_observation(walker, "Lampan vid gångtunneln är trasig")
     walker.get_by_text("1 väntar på att skickas").wait_for()
     shoot(walker, "offline-waiting")
@@ -115,8 +119,8 @@ def test_reload_offline_log_and_send_when_back(live_app, walker, walk_code):
     assert tags == ["capture-outbox"]
 
     walker.context.set_offline(False)
-    rows = wait_for_rows(app, 1)
-    assert rows == [("lighting", 1, "Lampan vid gångtunneln är trasig")]
+    wait_for_rows(app, 1)
+    assert stored(app, photos=True) == [("lighting", 1, "Lampan vid gångtunneln är trasig", 1)]
     walker.locator("[data-capture-pending]").wait_for(state="hidden")
     assert banner.is_hidden()
     # Nothing but the walker's pages and the precached files is kept: no API answers, no photos,
