@@ -142,6 +142,9 @@ def test_reload_offline_log_and_send_when_back(live_app, walker, walk_code):
 def test_home_screen_start_offline_opens_the_last_walk(live_app, walker, walk_code):
     app, base_url = live_app
     join_and_go_offline_ready(walker, base_url, walk_code)
+    # With signal the start page is the ordinary one.
+    walker.goto(f"{base_url}/")
+    assert walker.url == f"{base_url}/"
     walker.context.set_offline(True)
     walker.goto(f"{base_url}/")  # the manifest's start_url
     walker.wait_for_url(f"**/j/{walk_code}/capture")
