@@ -12,6 +12,7 @@ var ASSETS = PREFIX + "assets-" + CONFIG.version;
 var PAGES = PREFIX + "pages";            // not versioned: a new version must not forget the walker's page
 var LAST_WALK = CONFIG.root + "__offline/last-walk";   // a cache key, never a real URL
 var NETWORK_WAIT_MS = 5000;
+var MAX_PAGES = 20;                      // capture + list pages of the latest ten walks
 var SYNC_TAG = "capture-outbox";
 
 function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
@@ -50,7 +51,17 @@ function storePage(url, response) {
     if (/\/capture$/.test(url.pathname)) {
       work.push(cache.put(LAST_WALK, new Response(pageKey(url), { headers: { "Content-Type": "text/plain" } })));
     }
-    return Promise.all(work);
+    return Promise.all(work).then(function () { return trimPages(cache); });
+  });
+}
+
+/* Keep the pages of the latest few walks only (cache keys come oldest first). */
+function trimPages(cache) {
+  return cache.keys().then(function (requests) {
+    var pages = requests.filter(function (r) { return r.url.indexOf("/__offline/") === -1; });
+    return Promise.all(pages.slice(0, Math.max(0, pages.length - MAX_PAGES)).map(function (r) {
+      return cache.delete(r);
+    }));
   });
 }
 
