@@ -114,6 +114,9 @@ def test_reload_offline_log_and_send_when_back(live_app, walker, walk_code):
     walker.get_by_text("1 väntar på att skickas").wait_for()
     shoot(walker, "offline-waiting")
     assert stored(app) == []
+    # Reloading again with no network keeps it waiting (the outbox is in IndexedDB).
+    walker.reload()
+    walker.get_by_text("1 väntar på att skickas").wait_for()
     # Chromium has Background Sync: a sync is asked for while something waits.
     tags = walker.evaluate("navigator.serviceWorker.ready.then(r => r.sync ? r.sync.getTags() : null)")
     assert tags == ["capture-outbox"]
