@@ -7,12 +7,22 @@ from flask import abort
 from flask_login import current_user, login_required
 from werkzeug.exceptions import default_exceptions
 
+from .extensions import db
+
 
 def fail(code: int, message) -> None:
     """Abort with a message a person understands (shown as is, in HTML or JSON)."""
     error = default_exceptions[code](description=str(message))
     error.custom_message = True
     raise error
+
+
+def get_or_fail(model, ident, message):
+    """The row with this primary key, or a 404 with a message a person understands."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        fail(404, message)
+    return obj
 
 
 def editor_required(view):

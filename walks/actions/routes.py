@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import ACTION_HORIZONS, ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
-from ..web import editor_required, fail
+from ..web import editor_required, fail, get_or_fail
 from . import service, spreadsheet
 from .forms import ActionForm, ButtonForm, CommentForm, ImportForm, MeetingForm, StatusForm
 
@@ -29,17 +29,11 @@ def today() -> dt.date:
 
 
 def _area(area_id: int) -> Area:
-    area = db.session.get(Area, area_id)
-    if area is None:
-        fail(404, _("That area does not exist."))
-    return area
+    return get_or_fail(Area, area_id, _("That area does not exist."))
 
 
 def _action(action_id: int) -> ActionItem:
-    action = db.session.get(ActionItem, action_id)
-    if action is None:
-        fail(404, _("That action does not exist."))
-    return action
+    return get_or_fail(ActionItem, action_id, _("That action does not exist."))
 
 
 FIELD_LABELS = {

@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import ORGANIZATION_KINDS, Area, Contact, Organization
-from ..web import editor_required, fail
+from ..web import editor_required, fail, get_or_fail
 from . import service
 from .forms import ButtonForm, ContactForm, OrganizationForm
 
@@ -21,17 +21,11 @@ def _all_areas() -> list[Area]:
 
 
 def _organization(org_id: int) -> Organization:
-    org = db.session.get(Organization, org_id)
-    if org is None:
-        fail(404, _("That actor does not exist."))
-    return org
+    return get_or_fail(Organization, org_id, _("That actor does not exist."))
 
 
 def _area(area_id: int) -> Area:
-    area = db.session.get(Area, area_id)
-    if area is None:
-        fail(404, _("That area does not exist."))
-    return area
+    return get_or_fail(Area, area_id, _("That area does not exist."))
 
 
 def _apply_error(form, error: service.ActorError) -> None:

@@ -7,9 +7,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..extensions import db
 from ..models import Area, Walk
-from ..web import fail
+from ..web import get_or_fail
 from . import service
 
 bp = Blueprint("exports", __name__)
@@ -27,17 +26,11 @@ def _include_hidden() -> bool:
 
 
 def _walk(walk_id: int) -> Walk:
-    walk = db.session.get(Walk, walk_id)
-    if walk is None:
-        fail(404, _("That walk was not found."))
-    return walk
+    return get_or_fail(Walk, walk_id, _("That walk was not found."))
 
 
 def _area(area_id: int) -> Area:
-    area = db.session.get(Area, area_id)
-    if area is None:
-        fail(404, _("That area was not found."))
-    return area
+    return get_or_fail(Area, area_id, _("That area was not found."))
 
 
 def _geojson_response(observations, filename: str) -> Response:

@@ -10,17 +10,14 @@ from flask_login import login_required
 
 from ..extensions import db
 from ..models import Area, Observation, Walk
-from ..web import fail
+from ..web import fail, get_or_fail
 from . import presenters, service
 
 bp = Blueprint("followup", __name__)
 
 
 def _area(area_id: int) -> Area:
-    area = db.session.get(Area, area_id)
-    if area is None:
-        fail(404, _("There is no area with that number."))
-    return area
+    return get_or_fail(Area, area_id, _("There is no area with that number."))
 
 
 def _locale() -> str:

@@ -16,6 +16,8 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from maps.static import static_map_png
+
 from .. import geo
 from ..categories.service import theme_name
 from ..models import FaultReport, FaultReportItem, Photo
@@ -126,16 +128,12 @@ def items_xlsx(report: FaultReport, locale: str = "sv") -> bytes:
 # --- maps and photos --------------------------------------------------------------------------------
 
 def map_png(view: ItemView, boundary=None, size=MAP_SIZE) -> bytes | None:
-    """A small map of the item from maps.static, when that module is installed."""
+    """A small offline map of the item (maps.static)."""
     points = [(view.lat, view.lon, str(view.number), view.observation.category.color or "#c0392b")]
     return _static_map(points, boundary, size)
 
 
 def _static_map(points, boundary, size) -> bytes | None:
-    try:
-        from maps.static import static_map_png
-    except ImportError:
-        return None
     try:
         return static_map_png(points, boundary=boundary, width=size[0], height=size[1])
     except Exception:  # noqa: BLE001 – a missing map must not stop a fault report

@@ -16,7 +16,7 @@ from ..categories.service import active_categories
 from ..extensions import db
 from ..models import (Area, FaultReport, FaultReportItem, Observation, Organization, Photo,
                       RoutingRule, Walk)
-from ..web import editor_required, fail
+from ..web import editor_required, fail, get_or_fail
 from . import delivery, outputs, service
 from .forms import (ACTION_LABELS, CHANNEL_LABELS, REJECT_REASON_LABELS, STATUS_LABELS, AddressForm, ButtonForm, CoverForm,
                     ExternalRefForm, MoveForm, RuleForm, StatusForm)
@@ -28,15 +28,8 @@ def _locale() -> str:
     return str(get_locale() or "sv")
 
 
-def _get(model, object_id: int, message: str):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        fail(404, message)
-    return obj
-
-
 def _report(report_id: int) -> FaultReport:
-    return _get(FaultReport, report_id, _("That fault report does not exist."))
+    return get_or_fail(FaultReport, report_id, _("That fault report does not exist."))
 
 
 def _item(report: FaultReport, item_id: int) -> FaultReportItem:
@@ -100,7 +93,7 @@ def _save_rule(area: Area, form: RuleForm, rule: RoutingRule | None):
 @bp.route("/areas/<int:area_id>/routing", methods=["GET", "POST"])
 @login_required
 def rules(area_id: int):
-    area = _get(Area, area_id, _("That area does not exist."))
+    area = get_or_fail(Area, area_id, _("That area does not exist."))
     form = _rule_form(area)
     if request.method == "POST":
         if not current_user.can_edit():
@@ -116,7 +109,7 @@ def rules(area_id: int):
 @bp.route("/areas/<int:area_id>/routing/<int:rule_id>", methods=["GET", "POST"])
 @editor_required
 def edit_rule(area_id: int, rule_id: int):
-    area = _get(Area, area_id, _("That area does not exist."))
+    area = get_or_fail(Area, area_id, _("That area does not exist."))
     rule = db.session.get(RoutingRule, rule_id)
     if rule is None or rule.area_id != area.id:
         fail(404, _("That routing rule does not exist."))
@@ -161,7 +154,7 @@ def index():
 @editor_required
 def new_from_walk(walk_id: int):
     _check_csrf(ButtonForm())
-    walk = _get(Walk, walk_id, _("That walk does not exist."))
+    walk = get_or_fail(Walk, walk_id, _("That walk does not exist."))
     observations = db.session.scalars(sa.select(Observation).where(Observation.walk_id == walk.id)).all()
     drafts, unrouted = service.build_drafts(observations, current_user)
     db.session.commit()
@@ -187,17 +180,9 @@ def _render_detail(report: FaultReport, status: int = 200, error: str | None = N
         others=others, address_form=AddressForm(), status_form=status_form, next_statuses=next_statuses,
         item_next=lambda item: [s for s in service.ITEM_TRANSITIONS.get(item.status, ()) if s != "sent"],
         ref_form=ExternalRefForm(data={"external_ref": report.external_ref}), button=ButtonForm(),
-        error=error, has_maps=_has_static_maps(), days_open=service.days_open(report),
+        error=error, days_open=service.days_open(report),
         history=service.report_history(report), action_labels=ACTION_LABELS,
         problem=service.recipient_problem(report.organization)), status
-
-
-def _has_static_maps() -> bool:
-    try:
-        from maps.static import static_map_png  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @bp.get("/reports/<int:report_id>")
@@ -347,8 +332,7 @@ def send(report_id: int):
 @login_required
 def print_view(report_id: int):
     report = _report(report_id)
-    return render_template("reports/print.html", report=report, views=outputs.item_views(report, _locale()),
-                           has_maps=_has_static_maps())
+    return render_template("reports/print.html", report=report, views=outputs.item_views(report, _locale()))
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:

@@ -13,7 +13,7 @@ from ..categories.service import THEME_NAMES, active_categories, theme_name
 from ..extensions import db
 from ..geo import to_sweref99tm
 from ..models import FINER_RATINGS, OBSERVATION_STATUSES, Category, Observation, Walk
-from ..web import editor_required, fail
+from ..web import editor_required, fail, get_or_fail
 from . import service
 from .forms import ButtonForm, EditForm, HideForm, MergeForm
 
@@ -25,17 +25,11 @@ def _status_label(status: str) -> str:
 
 
 def _walk(walk_id: int) -> Walk:
-    walk = db.session.get(Walk, walk_id)
-    if walk is None:
-        fail(404, _("That walk was not found."))
-    return walk
+    return get_or_fail(Walk, walk_id, _("That walk was not found."))
 
 
 def _observation(observation_id: int) -> Observation:
-    observation = db.session.get(Observation, observation_id)
-    if observation is None:
-        fail(404, _("That observation was not found."))
-    return observation
+    return get_or_fail(Observation, observation_id, _("That observation was not found."))
 
 
 def _category_choices():
