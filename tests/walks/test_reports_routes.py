@@ -145,6 +145,26 @@ def test_build_from_a_walk_lists_drafts_and_the_faults_with_no_recipient(client,
     assert "Ingen mottagare" in page and "Klotter på muren" in page
 
 
+@pytest.mark.parametrize("clashes, status", [(1, 303), (3, 409)])
+def test_a_reference_taken_at_the_same_moment_is_retried(client, login, world, monkeypatch, make, clashes, status):
+    """Two coordinators building drafts at once may pick the same number: retry, never a 500."""
+    login()
+    taken = FaultReport(reference="TV-2026-0001", organization=make.organization())
+    db.session.add(taken)
+    db.session.commit()
+    real, calls = service.next_reference, []
+
+    def clashing(year):
+        calls.append(year)
+        return "TV-2026-0001" if len(calls) <= clashes else real(year)
+
+    monkeypatch.setattr(service, "next_reference", clashing)
+    response = build(client, world)
+    assert response.status_code == status
+    drafts = db.session.scalars(sa.select(FaultReport).where(FaultReport.id != taken.id)).all()
+    assert len(drafts) == (2 if status == 303 else 0)
+
+
 def test_edit_a_draft_cover_address_move_and_leave_out(client, login, world):
     login()
     build(client, world)

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from ..categories.service import active_categories
@@ -155,9 +156,16 @@ def index():
 def new_from_walk(walk_id: int):
     _check_csrf(ButtonForm())
     walk = get_or_fail(Walk, walk_id, _("That walk does not exist."))
-    observations = db.session.scalars(sa.select(Observation).where(Observation.walk_id == walk.id)).all()
-    drafts, unrouted = service.build_drafts(observations, current_user)
-    db.session.commit()
+    for attempt in range(3):
+        observations = db.session.scalars(sa.select(Observation).where(Observation.walk_id == walk.id)).all()
+        try:
+            drafts, unrouted = service.build_drafts(observations, current_user)
+            db.session.commit()
+            break
+        except IntegrityError:  # another request took the same reference number at the same moment
+            db.session.rollback()
+    else:
+        fail(409, _("Reports were being made at the same moment. Try again."))
     flash(ngettext("%(num)d draft report, one per recipient.", "%(num)d draft reports, one per recipient.",
                    len(drafts)), "success")
     if unrouted:
