@@ -91,7 +91,6 @@ def test_demo_texts_describe_places_not_people():
 
 
 def test_demo_photos_go_through_the_pipeline_and_are_removed_when_loading_fails(app, runner, monkeypatch):
-    pytest.importorskip("walks.photos")
     from walks.models import Photo
     upload_dir = Path(app.config["UPLOAD_DIR"])
     assert runner.invoke(args=["demo"]).exit_code == 0

@@ -227,6 +227,6 @@ def test_the_demo_walks_compare_with_figures_that_match_the_database(client, log
             sa.select(sa.func.count(), sa.func.avg(Observation.safety)).where(visible)).one()
         assert count > 0
         assert result[part]["observations"] == count
-        assert result[part]["safety"]["mean"] == round(mean, 2)
+        assert result[part]["safety"]["mean"] == round(float(mean), 2)
     assert client.get(f"/areas/{area.id}/compare").status_code == 200
     assert client.get(f"/areas/{area.id}/dashboard").status_code == 200
