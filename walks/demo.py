@@ -36,6 +36,10 @@ HALF_HEIGHT_DEG = 150 / 111_320  # 150 m north–south
 _OUTLINE = ((-1.0, -0.3), (-0.7, -1.0), (0.2, -1.0), (0.9, -0.75), (1.0, 0.1), (0.75, 0.9),
             (-0.1, 1.0), (-0.85, 0.7))
 
+# The planned route: from the tram stop through the tunnel, along the estate and back by the square.
+_ROUTE = ((0.0, 0.0), (-0.1, -0.8), (-0.55, -0.5), (-0.6, 0.3), (0.0, 0.55), (0.35, 0.4), (0.55, -0.1),
+          (0.0, 0.0))
+
 SWEDISH_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                   "september", "oktober", "november", "december")
 
@@ -97,6 +101,11 @@ def _position(east: float, north: float) -> tuple[float, float]:
 def demo_boundary() -> dict:
     ring = [[_position(e, n)[1], _position(e, n)[0]] for e, n in _OUTLINE]
     return geo.validate_polygon({"type": "Polygon", "coordinates": [ring + [ring[0]]]})
+
+
+def demo_route() -> dict:
+    return geo.validate_linestring(
+        {"type": "LineString", "coordinates": [[_position(e, n)[1], _position(e, n)[0]] for e, n in _ROUTE]})
 
 
 def walk_title(kind: str, when: dt.datetime) -> str:
@@ -225,12 +234,12 @@ def load_demo(written: list[str] | None = None) -> dict:
         "title": walk_title("Trygghetsvandring", year_ago), "starts_at": _local(year_ago, 18),
         "ends_at": _local(year_ago, 19, 30), "light_condition": "dark", "status": "closed",
         "weather": "Mulet, 4 °C, blött", "meeting_point": "Vid väderskyddet på hållplatsens mittplattform"},
-        user)
+        user, route=demo_route())
     follow_up = areas.create_walk(area, {
         "title": walk_title("Uppföljningsvandring", today),
         "starts_at": quarter - dt.timedelta(minutes=30), "ends_at": quarter + dt.timedelta(minutes=120),
         "light_condition": "dark", "status": "open", "weather": "Klart, 2 °C",
-        "meeting_point": "Vid väderskyddet på hållplatsens mittplattform"}, user)
+        "meeting_point": "Vid väderskyddet på hållplatsens mittplattform"}, user, route=demo_route())
     first_obs = _add_observations(area, first, _add_participants(first, FIRST_PARTICIPANTS), FIRST_WALK)
     follow_obs = _add_observations(area, follow_up, _add_participants(follow_up, FOLLOW_UP_PARTICIPANTS),
                                    FOLLOW_UP_WALK)

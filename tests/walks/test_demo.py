@@ -106,3 +106,12 @@ def test_demo_photos_go_through_the_pipeline_and_are_removed_when_loading_fails(
     assert result.exit_code != 0
     assert sorted(upload_dir.iterdir()) == before  # no orphan files
     assert count(Area) == 1
+
+
+def test_demo_walks_have_a_planned_route_inside_the_area(app, runner):
+    from walks.demo import DEMO_AREA_NAME
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    area = db.session.scalar(sa.select(Area).where(Area.name == DEMO_AREA_NAME))
+    for walk in area.walks:
+        assert walk.route["type"] == "LineString"
+        assert all(geo.contains(area.boundary, lat, lon) for lon, lat in walk.route["coordinates"])
