@@ -37,13 +37,13 @@ def _make_app(tmp_path, uri):
         "SERVER_NAME": "localhost",
     })
 
-    @app.before_request
     def fresh_request_globals():
         # The test holds an app context open, and each request reuses it: start every request
         # with an empty `g`, as a real server does (no cached locale, user or CSRF token).
         for name in list(vars(g)):
             delattr(g, name)
 
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_request_globals)  # before CSRFProtect
     return app
 
 

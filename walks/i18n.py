@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, current_app, g, has_request_context, redirect, request, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,11 +96,6 @@ def compile_command():
 def init_app(app):
     app.register_blueprint(bp)
     app.cli.add_command(translations_cli)
-
-    @app.before_request
-    def forget_cached_locale():
-        # Flask-Babel caches the locale on `g`; tests run many requests in one app context.
-        g.pop("_flask_babel", None)
 
     @app.context_processor
     def inject_locale():

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import click
-from flask import g
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
 
@@ -49,11 +48,6 @@ def init_app(app):
     )
     app.register_blueprint(bp)
     app.cli.add_command(create_user_command)
-
-    @app.before_request
-    def forget_cached_user():
-        # Flask-Login caches the user on `g`; tests run many requests in one app context.
-        g.pop("_login_user", None)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log in to see that page.")
