@@ -7,6 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from tests.e2e.helpers import watch_errors
 from walks.categories.service import seed_categories
 from walks.extensions import db
 
@@ -55,22 +56,14 @@ def phone(browser):
     """A phone-sized page (390×844, touch), failing the test on any page error."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True, locale="sv-SE")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    yield page
+    yield watch_errors(context.new_page())
     context.close()
 
 
 @pytest.fixture
 def desktop(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    yield page
+    yield watch_errors(context.new_page())
     context.close()
 
 

@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 
 from tests import factories
+from tests.e2e.helpers import PASSWORD, log_in, shoot
 from walks.actions import service
 from walks.extensions import db
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
-SHOTS = os.environ.get("ACTIONS_SCREENSHOTS")  # a folder: keep screenshots to look at
 
 
 @pytest.fixture
@@ -37,18 +34,8 @@ def plan_area(live_app):
         return area.id
 
 
-def log_in(page, base_url):
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=email]", "samordnare@example.se")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.button-primary")
-    page.wait_for_load_state()
 
 
-def shoot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def no_sideways_scroll(page):

@@ -2,22 +2,18 @@
 it on the phone while offline and send it when the network is back; the coordinator sees it."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
 from tests import factories
+from tests.e2e.helpers import PASSWORD, shoot, watch_errors
 from tests.walks.capture_samples import jpeg_bytes
 from walks.extensions import db
 from walks.models import Observation
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = os.environ.get("CAPTURE_SCREENSHOTS")  # a folder: keep screenshots to look at
 POSITION = {"latitude": 57.7216, "longitude": 11.9527, "accuracy": 12}
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -36,18 +32,11 @@ def walker(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True, locale="sv-SE",
                                   permissions=["geolocation"], geolocation=POSITION)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
+    page = watch_errors(context.new_page())
     yield page
     context.close()
 
 
-def shoot(page, name, full_page=True):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
 
 
 def observations(app):

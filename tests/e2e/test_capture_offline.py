@@ -3,21 +3,19 @@ keeps the page, its scripts and Leaflet; reloaded offline it still works, what t
 the outbox and reaches the database when the network is back, also after the session cookie is gone."""
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests import factories
+from tests.e2e.helpers import shoot, watch_errors
 from tests.walks.capture_samples import jpeg_bytes
 from walks.extensions import db
 from walks.models import Observation
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = os.environ.get("CAPTURE_SCREENSHOTS")  # a folder: keep screenshots to look at
 POSITION = {"latitude": 57.7216, "longitude": 11.9527, "accuracy": 12}
 OFFLINE_TEXT = "Ingen uppkoppling – det du sparar skickas när nätet kommer tillbaka"
 
@@ -36,18 +34,11 @@ def walker(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True, locale="sv-SE",
                                   permissions=["geolocation", "background-sync"], geolocation=POSITION)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
+    page = watch_errors(context.new_page())
     yield page
     context.close()
 
 
-def shoot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
 
 
 def stored(app, photos=False):
@@ -112,7 +103,7 @@ def test_reload_offline_log_and_send_when_back(live_app, walker, walk_code):
         {"name": "IMG_0100.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(size=(3000, 2000))}])
     log_observation(walker, "Lampan vid gångtunneln är trasig")
     walker.get_by_text("1 väntar på att skickas").wait_for()
-    shoot(walker, "offline-waiting")
+    shoot(walker, "offline-waiting", full_page=False)
     assert stored(app) == []
     # Reloading again with no network keeps it waiting (the outbox is in IndexedDB).
     walker.reload()

@@ -1,17 +1,14 @@
 """The follow-up pages in Chromium at phone size: charts drawn, difference map with its markers."""
-import os
-from pathlib import Path
 
 import pytest
 
 from tests import factories
+from tests.e2e.helpers import PASSWORD, log_in, shoot
 from tests.walks.test_followup_service import add_actions, add_fault_reports, build_two_walks
 from walks.extensions import db
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
-SHOTS = os.environ.get("FOLLOWUP_SCREENSHOTS")  # a folder: keep screenshots to look at
 
 
 @pytest.fixture
@@ -26,18 +23,8 @@ def area_id(live_app):
         return data.area.id
 
 
-def log_in(page, base_url):
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=email]", "samordnare@example.se")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.button-primary")
-    page.wait_for_load_state()
 
 
-def shoot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_dashboard_on_a_phone(live_app, phone, area_id):

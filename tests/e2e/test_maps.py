@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
+from tests.e2e.helpers import PASSWORD, log_in
 from walks.extensions import db
 from walks.models import Category, Observation, utcnow
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
 PAYLOADS = [
     "${globalThis.pwned=1}",
     "</script><script>globalThis.pwned2=1</script>",
@@ -24,12 +24,6 @@ PAYLOADS = [
 FLAGS = "() => [globalThis.pwned, globalThis.pwned2, globalThis.pwned3, globalThis.pwned4]"
 
 
-def log_in(page, base_url, email):
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button").first.click()
-    page.wait_for_load_state()
 
 
 def make_area_with(app, texts=(), many=0):

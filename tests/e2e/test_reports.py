@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from tests import factories
+from tests.e2e.helpers import PASSWORD, shoot
 from walks.extensions import db
 from walks.reports import service
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
-SHOTS = os.environ.get("REPORTS_SCREENSHOTS")  # a folder: keep screenshots to look at
 ESTATE = {"type": "Polygon", "coordinates": [[
     [11.9480, 57.7190], [11.9525, 57.7190], [11.9525, 57.7215], [11.9480, 57.7215], [11.9480, 57.7190]]]}
 
@@ -38,10 +35,6 @@ def walk_with_faults(live_app):
         return walk.id
 
 
-def shoot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_coordinator_builds_drafts_and_opens_the_printable_page(live_app, phone, walk_with_faults):
