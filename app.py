@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from walks import i18n, settings
 from walks.extensions import babel, csrf, db, login_manager, migrate
+from walks.web import DomainError
 
 # Each capability wires itself in with init_app(app): blueprints, CLI commands, hooks.
 CAPABILITIES = (
@@ -106,6 +107,13 @@ def _register_errors(app: Flask) -> None:
         if wants_json():
             return jsonify(error=message), 400
         return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error.as_json()), error.status
+        return render_template("error.html", code=error.status, message=str(error.message)), error.status
 
     @app.errorhandler(HTTPException)
     def http_error(error):

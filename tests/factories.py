@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from walks.extensions import db
-from walks.models import (Area, Category, Contact, Observation, Organization, Participant, User, Walk,
-                          hash_token, utcnow)
+from walks.models import (ActionItem, Area, Category, Contact, FaultReport, FaultReportItem, Meeting, Observation,
+                          Organization, Participant, User, Walk, hash_token, utcnow)
 
 _seq = itertools.count(1)
 
@@ -40,7 +40,8 @@ def _save(obj):
 def user(**overrides) -> User:
     n = next(_seq)
     password = overrides.pop("password", "correct horse battery")
-    values = {"email": f"user{n}@example.se", "name": f"Samordnare {n}", "role": "coordinator",
+    # Admin by default: a test about a coordinator's or viewer's reach says so, with its areas.
+    values = {"email": f"user{n}@example.se", "name": f"Samordnare {n}", "role": "admin",
               "password_hash": _password_hash(password)}
     values.update(overrides)
     return _save(User(**values))
@@ -105,3 +106,40 @@ def contact(**overrides) -> Contact:
     if "organization" not in values and "organization_id" not in values:
         values["organization"] = organization()
     return _save(Contact(**values))
+
+
+def fault_report(observations=(), **overrides) -> FaultReport:
+    """A fault report (draft unless told) with one item per observation."""
+    n = next(_seq)
+    values = {"reference": f"TV-2026-{n:04d}", "status": "draft", "channel": "email"}
+    values.update(overrides)
+    if "organization" not in values and "organization_id" not in values:
+        values["organization"] = organization()
+    observations = list(observations)
+    if "area" not in values and "area_id" not in values and observations:
+        values["area_id"] = observations[0].area_id
+    report = _save(FaultReport(**values))
+    item_status = "draft" if report.status == "draft" else "sent"
+    for obs in observations:
+        _save(FaultReportItem(report=report, observation=obs, status=item_status))
+    return report
+
+
+def action(observations=(), **overrides) -> ActionItem:
+    values = {"title": f"Åtgärd {next(_seq)}", "status": "planned"}
+    values.update(overrides)
+    observations = list(observations)
+    if "area" not in values and "area_id" not in values:
+        values["area_id"] = observations[0].area_id if observations else area().id
+    item = _save(ActionItem(**values))
+    item.observations.extend(observations)
+    db.session.flush()
+    return item
+
+
+def meeting(**overrides) -> Meeting:
+    values = {"held_on": dt.date.today(), "title": f"Uppföljningsmöte {next(_seq)}"}
+    values.update(overrides)
+    if "area" not in values and "area_id" not in values:
+        values["area"] = area()
+    return _save(Meeting(**values))
