@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-postgres install install-dev translations db demo bench clean
+.PHONY: run test test-postgres install install-dev translations db demo bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -36,7 +36,19 @@ demo: db
 run: demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install-dev translations
+# The browser tests drive Debian's Chromium; the rate-limit tests start a real redis-server.
+# As root they are installed when missing; otherwise one line says what to install.
+browser:
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "make test needs Debian's packages:$$missing (sudo apt-get install$$missing)" >&2; exit 1; fi; \
+	fi
+
+test: install-dev translations browser
 	$(BIN)/python -m pytest
 
 # The suite (but the browser tests) against PostgreSQL: TEST_DATABASE_URL=postgresql://... make test-postgres

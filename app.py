@@ -30,6 +30,7 @@ CAPABILITIES = (
     "walks.actors",
     "walks.actions",
     "walks.followup",
+    "walks.addresses",
     "walks.demo",
     "maps.views",
 )

@@ -387,6 +387,19 @@ class Meeting(db.Model):
     actions: Mapped[list[ActionItem]] = relationship(secondary=meeting_actions)
 
 
+class Address(db.Model):
+    """A street address from the municipality's address file: reverse geocoding with no third party."""
+    __tablename__ = "addresses"
+    __table_args__ = (sa.Index("ix_addresses_lat_lon", "lat", "lon"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street: Mapped[str] = mapped_column(sa.String(200))
+    number: Mapped[str] = mapped_column(sa.String(20), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(10), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    lat: Mapped[float]
+    lon: Mapped[float]
+
+
 class AuditEvent(db.Model):
     """Who changed what and when."""
     __tablename__ = "audit_events"
