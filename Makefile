@@ -33,7 +33,10 @@ db: install translations
 demo: db
 	$(FLASK) demo --once
 
+# Serves the app, and runs the scheduled jobs every minute in the background while it does.
 run: demo
+	@trap 'kill 0' INT TERM EXIT; \
+	(while true; do $(FLASK) jobs run >/dev/null 2>&1; sleep 60; done) & \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # The browser tests drive Debian's Chromium; the rate-limit tests start a real redis-server.

@@ -31,6 +31,7 @@ CAPABILITIES = (
     "walks.actions",
     "walks.followup",
     "walks.addresses",
+    "walks.jobs",
     "walks.demo",
     "maps.views",
 )

@@ -182,6 +182,7 @@ class Category(db.Model):
     default_recipient_kind: Mapped[Optional[str]] = mapped_column(sa.String(30))
     sort_order: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
+    promised_hours: Mapped[Optional[int]]  # how long a fault may stay open before the coordinator is reminded
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_sv
@@ -317,6 +318,10 @@ class FaultReportItem(db.Model):
     reject_reason: Mapped[Optional[str]] = mapped_column(sa.String(30))
     external_id: Mapped[str] = mapped_column(sa.String(120), default="")  # Open311 service_request_id
     external_token: Mapped[str] = mapped_column(sa.String(120), default="")
+    recipient_status: Mapped[str] = mapped_column(sa.String(20), default="")  # open/closed, as the recipient says
+    recipient_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    recipient_checked_at: Mapped[Optional[dt.datetime]]
+    overdue_reminded_at: Mapped[Optional[dt.datetime]]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     report: Mapped[FaultReport] = relationship(back_populates="items")
     observation: Mapped[Observation] = relationship()
@@ -351,6 +356,8 @@ class ActionItem(db.Model):
     horizon: Mapped[str] = mapped_column(sa.String(10), default="short")
     priority: Mapped[str] = mapped_column(sa.String(10), default="medium")
     status: Mapped[str] = mapped_column(sa.String(20), default="proposed")
+    due_reminded_on: Mapped[Optional[dt.date]]  # the due date the "due soon" mail was sent for
+    overdue_reminded_on: Mapped[Optional[dt.date]]  # the day the last "overdue" mail was sent
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     area: Mapped[Area] = relationship()
@@ -398,6 +405,16 @@ class Address(db.Model):
     city: Mapped[str] = mapped_column(sa.String(100), default="")
     lat: Mapped[float]
     lon: Mapped[float]
+
+
+class JobState(db.Model):
+    """When each scheduled job last ran; `running_since` is its claim while it runs."""
+    __tablename__ = "job_states"
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    running_since: Mapped[Optional[dt.datetime]]
+    last_started_at: Mapped[Optional[dt.datetime]]
+    last_finished_at: Mapped[Optional[dt.datetime]]
+    last_summary: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class AuditEvent(db.Model):

@@ -40,6 +40,8 @@ def defaults(instance_path: str) -> dict:
         "MAIL_USE_TLS": False,
         "MAIL_SENDER": "tryggvandring@localhost",
         "MAIL_MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+        # Hours an offensive graffiti fault may stay open before the coordinator is reminded.
+        "OFFENSIVE_PROMISED_HOURS": 24,
         "PUBLIC_BASE_URL": None,
         "REPORT_REFERENCE_PREFIX": "TV",
         "LOGIN_MAX_FAILURES": 5,
