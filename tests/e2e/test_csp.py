@@ -69,7 +69,7 @@ def _load(app) -> dict:
         return {
             "password": loaded["password"], "area": area.id, "open_walk": open_walk.id,
             "code": open_walk.join_code, "first_walk": loaded["walks"][0].id, "markup_walk": markup_walk.id,
-            "observation": loaded["observations"][0].id, "report": drafts[0].id,
+            "observation": loaded["observations"][0].id, "report": drafts[0].id, "spare_report": drafts[-1].id,
             "action": db.session.scalar(sa.select(ActionItem.id).where(ActionItem.area_id == area.id).limit(1)),
             "meeting": db.session.scalar(sa.select(Meeting.id).where(Meeting.area_id == area.id).limit(1)),
         }
@@ -244,4 +244,39 @@ def test_markup_in_a_category_name_is_text_on_the_coordinators_map(server, coord
     assert page.locator("img[src='x']").count() == 0
     page.wait_for_load_state("networkidle")
     assert page.problems == []
+    page.close()
+
+
+def test_print_buttons_print(server, coordinator):
+    base_url, ids = server
+    page = open_page(coordinator, f"{base_url}/areas/{ids['area']}/contacts")
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.locator("button[data-print]").click()
+    assert page.evaluate("() => window.printed") == 1
+    assert page.problems == []
+    page.close()
+
+
+def test_a_confirmed_button_asks_first(server, coordinator):
+    """The question that was an inline onsubmit: cancelling sends nothing, accepting sends the form."""
+    base_url, ids = server
+    url = f"{base_url}/reports/{ids['spare_report']}"
+    page = coordinator.new_page()
+    page.goto(url)
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    button = page.get_by_role("button", name="Ta bort utkastet")
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    button.click()
+    assert questions == ["Ta bort utkastet?"]
+    page.wait_for_load_state("networkidle")
+    assert page.url == url and page.request.get(url).status == 200
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    with page.expect_navigation():
+        button.click()
+    assert len(questions) == 2 and page.request.get(url).status == 404
     page.close()
