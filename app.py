@@ -19,6 +19,7 @@ from walks.web import DomainError
 # Each capability wires itself in with init_app(app): blueprints, CLI commands, hooks.
 CAPABILITIES = (
     "walks.i18n",
+    "walks.security",
     "walks.auth",
     "walks.categories",
     "walks.areas",

@@ -115,7 +115,7 @@ class LocalMap(folium.Map):
     """
     _template = Template("""
         {% macro header(this, kwargs) %}
-            <style>#{{ this.get_name() }} { position: relative; width: {{ this.width[0] }}{{ this.width[1] }};
+            <style{% if this.nonce %} nonce="{{ this.nonce }}"{% endif %}>#{{ this.get_name() }} { position: relative; width: {{ this.width[0] }}{{ this.width[1] }};
                 height: {{ this.height[0] }}{{ this.height[1] }}; }</style>
         {% endmacro %}
         {% macro html(this, kwargs) %}
@@ -135,6 +135,7 @@ class LocalMap(folium.Map):
 
     def __init__(self, assets: MapAssets, **kwargs):
         super().__init__(**kwargs)
+        self.nonce = None  # the page's CSP nonce for the size rule, set by render_parts
         # Instance attributes: Folium's class-level lists (CDN URLs) are never used.
         self.default_js = [("leaflet", assets.leaflet_js)]
         self.default_css = [("leaflet_css", assets.leaflet_css), ("maps_css", assets.maps_css)]
@@ -362,8 +363,12 @@ def compact_map(points: Sequence[tuple], boundary: dict | None, tile_url: str, a
     return m
 
 
-def render_parts(m: folium.Map) -> dict:
-    """The map's head (links, style), body (its div) and script, for placing in our own template."""
+def render_parts(m: folium.Map, nonce: str | None = None) -> dict:
+    """The map's head (links, style), body (its div) and script, for placing in our own template.
+
+    nonce: the page's Content-Security-Policy nonce, given to the map's inline style rule.
+    """
+    m.nonce = nonce
     root = m.get_root()
     root.render()
     return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render()}

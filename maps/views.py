@@ -15,6 +15,7 @@ from xstatic.pkg import leaflet_markercluster as markercluster_pkg
 from walks.categories.service import THEME_NAMES, theme_name
 from walks.extensions import db
 from walks.models import OBSERVATION_STATUSES, Area, Observation, Walk
+from walks.security import csp_nonce
 from walks.web import fail
 
 from . import builders, exports, labels, service
@@ -79,7 +80,7 @@ def _filters(walk_ids=None) -> service.MapFilters:
 
 def _render_map(title: str, m, *, area: Area, walk: Walk | None, walks: list[Walk],
                 filters: service.MapFilters, count: int, categories):
-    parts = builders.render_parts(m)
+    parts = builders.render_parts(m, nonce=csp_nonce())
     locale = _locale()
     return render_template(
         "maps/map.html", title=title, map_parts=parts, area=area, walk=walk, walks=walks, filters=filters,

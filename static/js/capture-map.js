@@ -5,6 +5,12 @@
   var configEl = document.getElementById("capture-map-config");
   if (!el || !configEl || !window.L) return;
   var config = JSON.parse(configEl.textContent);
+  /* A tooltip given as a string is parsed as HTML: give Leaflet a node holding the name as text. */
+  function tooltipText(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
   L.Icon.Default.imagePath = config.leafletImages;
   var map = L.map(el);
   L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: config.tileAttribution }).addTo(map);
@@ -19,7 +25,7 @@
       (data.points || []).forEach(function (p) {
         L.circleMarker([p.lat, p.lon], {
           radius: p.mine ? 9 : 7, color: p.mine ? "#000" : "#fff", weight: 2, fillColor: p.color, fillOpacity: 0.9
-        }).bindTooltip(p.icon + " " + p.name).addTo(layer);
+        }).bindTooltip(tooltipText(p.icon + " " + p.name)).addTo(layer);
       });
       layer.addTo(map);
       if (layer.getLayers().length) map.fitBounds(layer.getBounds().pad(0.2), { maxZoom: 18 });

@@ -72,13 +72,19 @@
     }
   }
 
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function loadPoints() {
     fetch(config.pointsUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { points: [] }; })
       .then(function (data) {
         (data.points || []).forEach(function (p) {
           L.circleMarker([p.lat, p.lon], { radius: 6, color: "#fff", weight: 1, fillColor: p.color, fillOpacity: 0.9 })
-            .bindTooltip(p.icon + " " + p.name).addTo(map);
+            .bindTooltip(textNode(p.icon + " " + p.name)).addTo(map);  /* a string would be parsed as HTML */
         });
       })
       .catch(function () {});

@@ -15,7 +15,7 @@ bp = Blueprint("capture_offline", __name__)
 SW_SOURCE = ("js", "capture-sw.js")
 # What the capture screen needs to start with no network (files under static/).
 STATIC_ASSETS = (
-    "css/app.css", "css/capture.css", "js/menu.js", "js/capture-queue.js", "js/capture.js",
+    "css/app.css", "css/capture.css", "js/menu.js", "js/page.js", "js/capture-queue.js", "js/capture.js",
     "js/capture-offline.js", "js/capture-map.js", "icon.svg", "manifest.webmanifest",
 )
 LEAFLET_ASSETS = (
