@@ -411,6 +411,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearErrors();
+    toast("");
     var errors = missing();
     if (errors.length) return showErrors(errors);
     saveButton.disabled = true;

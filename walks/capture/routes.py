@@ -14,7 +14,8 @@ from ..extensions import db
 from ..models import FINER_RATINGS, Photo, Walk
 from ..web import fail
 from . import service, tiles
-from .forms import FINER_LABELS, ROLE_LABELS, SAFETY_LABELS, DeleteForm, EditObservationForm, JoinForm, StartForm
+from .forms import (FINER_LABELS, LOCATION_SOURCE_LABELS, ROLE_LABELS, SAFETY_LABELS, DeleteForm,
+                    EditObservationForm, JoinForm, StartForm)
 from .service import CaptureError
 
 bp = Blueprint("capture", __name__)
@@ -223,7 +224,7 @@ def mine(code: str):
     }
     return render_template("capture/mine.html", walk=walk, participant=participant, observations=observations,
                            delete_form=DeleteForm(), safety_labels=SAFETY_LABELS, map_config=map_config,
-                           role_labels=ROLE_LABELS)
+                           role_labels=ROLE_LABELS, source_labels=LOCATION_SOURCE_LABELS)
 
 
 def _own_observation_or_error(code: str, uuid: str):
