@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from tests.conftest import csrf_token_from
-from walks import geo
+from walks import geo, settings
 from walks.capture import landmarks, tiles
 from walks.extensions import db
 from walks.models import Observation, Walk
@@ -195,6 +195,12 @@ def test_a_bad_landmark_row_is_listed_and_nothing_is_saved(client, coordinator, 
 ])
 def test_prefetch_default_follows_the_tile_servers_terms(template, setting, allowed):
     assert tiles.prefetch_allowed(template, setting) is allowed
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("on", True), ("1", True), ("false", False),
+                                             ("off", False)])
+def test_prefetch_setting_from_the_environment(value, expected):
+    assert settings.from_environment({"TILE_PREFETCH": value}) == {"TILE_PREFETCH": expected}
 
 
 def test_tiles_cover_the_area_at_the_capture_maps_zooms():
