@@ -67,7 +67,10 @@
     errors.forEach(function (e) { setFieldError(e.field, e.text); });
     var first = fieldset(errors[0].field);
     first.scrollIntoView({ block: "start", behavior: "auto" });
-    var target = first.querySelector("input:checked") || first.querySelector("input, select, button");
+    var controls = Array.prototype.filter.call(first.querySelectorAll("input, select, button"), function (el) {
+      return el.getClientRects().length > 0;  // not the hidden "outside the area" buttons
+    });
+    var target = first.querySelector("input:checked") || controls[0];
     if (target) target.focus({ preventScroll: true });
   }
 

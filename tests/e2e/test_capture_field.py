@@ -246,6 +246,11 @@ def test_empty_save_shows_each_error_at_its_field_and_focuses_the_first(field_ap
     assert page.locator("#capture-category-error").inner_text() == ""
     assert page.evaluate("document.activeElement.name") == "safety"
     assert in_viewport(page.locator("#capture-safety-error"))
+    # With only the position missing, the focus goes to the first way of giving one.
+    page.locator(".capture-safety-buttons label", has_text="Ganska tryggt").tap()
+    page.get_by_role("button", name="Spara observationen").tap()
+    assert page.evaluate("document.activeElement.hasAttribute('data-capture-here')")
+    assert in_viewport(page.locator("#capture-position-error"))
     assert page.errors == []
     context.close()
 
