@@ -29,7 +29,7 @@ LIGHT_CONDITIONS = ("daylight", "dusk", "dark")
 WALK_STATUSES = ("planned", "open", "closed")
 PARTICIPANT_ROLES = ("resident", "staff", "police", "property_owner", "business", "politician", "other")
 THEMES = ("safety", "clean", "access", "positive")
-LOCATION_SOURCES = ("gps", "exif", "map")
+LOCATION_SOURCES = ("gps", "exif", "map", "landmark")
 OBSERVATION_STATUSES = ("new", "reported", "in_action", "resolved", "dismissed")
 SAFETY_RATINGS = (0, 1, 2, 3)
 FINER_RATINGS = ("lighting", "openness", "visibility", "people", "security", "walkpath")
@@ -148,6 +148,7 @@ class Walk(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="planned")
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     route: Mapped[Optional[dict]] = mapped_column(sa.JSON)  # a GeoJSON LineString: the planned route
+    landmarks: Mapped[Optional[list]] = mapped_column(sa.JSON)  # [{name, lat, lon}]: places to log at without the map
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     area: Mapped[Area] = relationship(back_populates="walks")
     participants: Mapped[list["Participant"]] = relationship(back_populates="walk")
@@ -222,6 +223,7 @@ class Observation(db.Model):
     hidden_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     merged_into_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("observations.id"))
     media_url: Mapped[str] = mapped_column(sa.String(500), default="")  # given by an Open311 client
+    outside_area: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # set by the server
 
     walk: Mapped[Optional[Walk]] = relationship(back_populates="observations")
     area: Mapped[Optional[Area]] = relationship()
