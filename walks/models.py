@@ -100,6 +100,10 @@ class Area(db.Model):
     centre_lat: Mapped[Optional[float]]
     centre_lon: Mapped[Optional[float]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Fault reports' Reply-To and signature; empty: the area's first coordinator (who has no phone here).
+    reply_to: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    reply_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    reply_phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     walks: Mapped[list["Walk"]] = relationship(back_populates="area", order_by="Walk.starts_at")
     organizations: Mapped[list["Organization"]] = relationship(
         secondary=organization_areas, back_populates="areas")
@@ -184,6 +188,7 @@ class Category(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
     promised_hours: Mapped[Optional[int]]  # how long a fault may stay open before the coordinator is reminded
+    metoo_radius_m: Mapped[int] = mapped_column(default=30, server_default="30")  # "me too" looks this far
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_sv
@@ -198,7 +203,7 @@ class Observation(db.Model):
     area_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     participant_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("participants.id"))
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"))
-    source: Mapped[str] = mapped_column(sa.String(20), default="walk")  # walk, open311, coordinator
+    source: Mapped[str] = mapped_column(sa.String(20), default="walk")  # walk, open311, coordinator, metoo (see capture)
     lat: Mapped[float]
     lon: Mapped[float]
     accuracy_m: Mapped[Optional[float]]
@@ -297,6 +302,8 @@ class FaultReport(db.Model):
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     send_attempts: Mapped[int] = mapped_column(default=0)
     sending_since: Mapped[Optional[dt.datetime]]  # set while a send is under way: a second one waits
+    next_attempt_at: Mapped[Optional[dt.datetime]]  # when the retry-sends job tries a failed send again
+    gave_up_at: Mapped[Optional[dt.datetime]]  # the job stopped retrying (SEND_MAX_ATTEMPTS)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
     sent_at: Mapped[Optional[dt.datetime]]

@@ -50,6 +50,10 @@ def defaults(instance_path: str) -> dict:
         "MAIL_USE_TLS": False,
         "MAIL_SENDER": "tryggvandring@localhost",
         "MAIL_MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+    # A failed send is tried again by the retry-sends job after these minutes (the last one repeats),
+    # until SEND_MAX_ATTEMPTS tries in all; then the report shows that the job gave up.
+    "SEND_RETRY_MINUTES": [5, 30, 120, 720],
+    "SEND_MAX_ATTEMPTS": 5,
         # Hours an offensive graffiti fault may stay open before the coordinator is reminded.
         "OFFENSIVE_PROMISED_HOURS": 24,
         "PUBLIC_BASE_URL": None,

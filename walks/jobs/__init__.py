@@ -1,14 +1,15 @@
 """Things that run by themselves: `flask --app app jobs run` (cron or a systemd timer, every minute).
 
-Jobs: `open311-status` (fetch recipients' answers), `reminders` (actions due or overdue, faults open
-longer than their category promises). Each is also its own command: `flask --app app jobs NAME`.
+Jobs: `open311-status` (fetch recipients' answers), `retry-sends` (failed sends, with backoff),
+`reminders` (actions due or overdue, faults open longer than their category promises). Each is also
+its own command: `flask --app app jobs NAME`.
 """
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from . import open311_status, reminders  # noqa: F401  (they register themselves)
+from . import open311_status, reminders, retry_sends  # noqa: F401  (they register themselves)
 from .runner import JOBS, run_due, run_job
 
 jobs_group = AppGroup("jobs", help="Scheduled jobs: run whatever is due, or one job by name.")

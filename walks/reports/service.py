@@ -327,9 +327,11 @@ def set_external_ref(report: FaultReport, user, external_ref: str) -> None:
 
 # --- safe sending -----------------------------------------------------------------------------------
 
-def claim_for_sending(report: FaultReport) -> bool:
+def claim_for_sending(report: FaultReport, retry_due: dt.datetime | None = None) -> bool:
     """Take the report for sending with one conditional UPDATE: a second click gets False.
 
+    With `retry_due` (the retry-sends job), only a failed send whose next attempt is due by then is
+    taken, so a report tried a moment ago by another machine is left alone.
     The caller commits at once, so that a concurrent request sees the claim.
     """
     if not report.items:
@@ -338,10 +340,13 @@ def claim_for_sending(report: FaultReport) -> bool:
         report.channel = report.organization.report_channel  # the recipient may have changed its channel
         db.session.flush()
     now = utcnow()
+    conditions = [FaultReport.id == report.id, FaultReport.status == "draft",
+                  sa.or_(FaultReport.sending_since.is_(None), FaultReport.sending_since < now - STALE_CLAIM)]
+    if retry_due is not None:
+        conditions.append(FaultReport.next_attempt_at <= retry_due)
     result = db.session.execute(
         sa.update(FaultReport)
-        .where(FaultReport.id == report.id, FaultReport.status == "draft",
-               sa.or_(FaultReport.sending_since.is_(None), FaultReport.sending_since < now - STALE_CLAIM))
+        .where(*conditions)
         .values(sending_since=now)
         .execution_options(synchronize_session=False))
     db.session.refresh(report)
@@ -353,6 +358,7 @@ def mark_sent(report: FaultReport, user) -> None:
     report.status, report.sent_at, report.sending_since = "sent", now, None
     report.last_error = ""
     report.send_attempts += 1
+    report.next_attempt_at = report.gave_up_at = None
     for item in report.items:
         item.status = "sent"
         if item.observation.status in ("new", "in_action"):
@@ -362,11 +368,34 @@ def mark_sent(report: FaultReport, user) -> None:
 
 
 def mark_failed(report: FaultReport, user, error: str) -> None:
+    """Keep the error and plan the next try (retry-sends job), or give up after SEND_MAX_ATTEMPTS."""
+    now = utcnow()
     report.sending_since = None
     report.last_error = error[:2000]
     report.send_attempts += 1
+    delay = retry_delay(report.send_attempts)
+    if delay is None:
+        report.next_attempt_at, report.gave_up_at = None, report.gave_up_at or now
+    else:
+        report.next_attempt_at = now + delay
     db.session.flush()
     audit(user, report, "send_failed", error=report.last_error, attempts=report.send_attempts)
+
+
+def retry_delay(attempts: int) -> dt.timedelta | None:
+    """How long after the `attempts`-th failed try the next one is due; None: no more tries."""
+    config = current_app.config
+    if attempts >= config["SEND_MAX_ATTEMPTS"]:
+        return None
+    minutes = config["SEND_RETRY_MINUTES"]
+    return dt.timedelta(minutes=minutes[min(attempts, len(minutes)) - 1])
+
+
+def reports_to_retry(now: dt.datetime) -> list[int]:
+    """Ids of the drafts whose failed send is due to be tried again, the longest waiting first."""
+    return list(db.session.scalars(sa.select(FaultReport.id).where(
+        FaultReport.status == "draft", FaultReport.next_attempt_at <= now)
+        .order_by(FaultReport.next_attempt_at, FaultReport.id)))
 
 
 # --- overview ---------------------------------------------------------------------------------------
