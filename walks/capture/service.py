@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import photos as photo_pipeline
+from ..addresses import nearest_address
 from ..extensions import db
 from ..geo import GeoJSONError, check_lat_lon, distance_outside_m
 from ..models import (FINER_RATINGS, LOCATION_SOURCES, PARTICIPANT_ROLES, SAFETY_RATINGS, Category,
@@ -329,6 +330,7 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
         uuid=uuid, content_hash=digest, walk=walk, area_id=walk.area_id, participant=participant,
         category=category, source="walk", lat=lat, lon=lon, accuracy_m=accuracy, location_source=source,
         text=values["text"], safety=values["safety"], observed_at=values["observed_at"] or utcnow(),
+        address=nearest_address(lat, lon) or "",
         outside_area=is_outside_area(walk, lat, lon, config.get("OUTSIDE_AREA_MARGIN_M", DEFAULT_OUTSIDE_MARGIN_M)),
         **{f"rating_{name}": ratings[name] for name in FINER_RATINGS})
     db.session.add(observation)
