@@ -62,10 +62,10 @@ def apply_answer(item: FaultReportItem, answer: dict) -> str:
         return "ignored"
     item.recipient_status = status
     if status == "closed":
-        reports.set_item_status(item, "resolved", None)
+        reports.set_item_status(item, "resolved", None, flush=False)
         return "closed"
     if item.status == "sent":
-        reports.set_item_status(item, "acknowledged", None)
+        reports.set_item_status(item, "acknowledged", None, flush=False)
     return "open"
 
 
@@ -102,26 +102,33 @@ def fetch_organization(organization: Organization, items: list[FaultReportItem],
                 counts[apply_answer(item, answer)] += 1
             except reports.ReportError:
                 counts["ignored"] += 1
-        db.session.commit()
+        db.session.flush()  # one flush per batch of answers; the caller commits per organization
+
+
+def _items(ids: list[int]) -> list[FaultReportItem]:
+    """The items with their report, the report's items and their observations: no query per item."""
+    return list(db.session.scalars(
+        sa.select(FaultReportItem).where(FaultReportItem.id.in_(ids)).order_by(FaultReportItem.id)
+        .options(sa.orm.selectinload(FaultReportItem.report).selectinload(FaultReport.items)
+                 .selectinload(FaultReportItem.observation))))
 
 
 @job("open311-status", every=CHECK_EVERY, help="Fetch the status of faults forwarded by Open311.")
 def fetch_open311_status(now: dt.datetime) -> str:
     candidates = db.session.execute(
-        sa.select(FaultReportItem.id).join(FaultReport).join(Organization)
+        sa.select(FaultReportItem.id, FaultReport.organization_id).join(FaultReport).join(Organization)
         .where(FaultReport.channel == "open311", Organization.open311_base_url.is_not(None),
                FaultReportItem.status.in_(OPEN_ITEM_STATUSES),
                sa.or_(FaultReportItem.external_id != "", FaultReportItem.external_token != ""))
-        .order_by(FaultReportItem.id)).scalars().all()
+        .order_by(FaultReportItem.id)).all()
+    by_organization: dict[int, list[int]] = defaultdict(list)
+    for item_id, organization_id in candidates:
+        by_organization[organization_id].append(item_id)
     counts: dict[str, int] = defaultdict(int)
-    for start in range(0, len(candidates), 1000):
-        claimed = _claim(candidates[start:start + 1000], now)
-        by_organization: dict[int, list[FaultReportItem]] = defaultdict(list)
-        items = db.session.scalars(sa.select(FaultReportItem).where(FaultReportItem.id.in_(claimed))
-                                   .options(sa.orm.joinedload(FaultReportItem.report))).all()
-        for item in items:
-            by_organization[item.report.organization_id].append(item)
-        for organization_id, organization_items in by_organization.items():
-            fetch_organization(db.session.get(Organization, organization_id), organization_items, counts)
-        db.session.commit()
+    for organization_id, ids in by_organization.items():
+        for start in range(0, len(ids), 1000):
+            claimed = _claim(ids[start:start + 1000], now)
+            if claimed:
+                fetch_organization(db.session.get(Organization, organization_id), _items(claimed), counts)
+                db.session.commit()
     return ", ".join(f"{key} {value}" for key, value in sorted(counts.items())) or "nothing to fetch"

@@ -288,7 +288,9 @@ def set_report_status(report: FaultReport, status: str, user, *, reason: str | N
     audit(user, report, status, reason=reason)
 
 
-def set_item_status(item: FaultReportItem, status: str, user, *, reason: str | None = None) -> None:
+def set_item_status(item: FaultReportItem, status: str, user, *, reason: str | None = None,
+                    flush: bool = True) -> None:
+    """`flush=False`: the caller applies many at once and flushes them together (the Open311 fetch)."""
     if status not in ITEM_TRANSITIONS.get(item.status, ()) or status == "sent":
         raise ReportError(_l("An item that is %(old)s cannot become %(new)s.", old=item.status, new=status))
     if status == "rejected" and reason not in REJECT_REASONS:
@@ -303,7 +305,8 @@ def set_item_status(item: FaultReportItem, status: str, user, *, reason: str | N
         _stamp(report, final, utcnow())
         if final == "rejected":
             report.reject_reason = reason
-    db.session.flush()
+    if flush:
+        db.session.flush()
     audit(user, item.observation, f"item_{status}", report=report.reference, reason=reason)
 
 
