@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 from xstatic.pkg import leaflet as leaflet_pkg
 from xstatic.pkg import leaflet_markercluster as markercluster_pkg
 
+from walks.capture import metoo
 from walks.categories.service import THEME_NAMES, theme_name
 from walks.extensions import db
 from walks.models import OBSERVATION_STATUSES, Area, Observation, Walk
@@ -178,6 +179,7 @@ def observation_json(observation_id: int):
         [_("Light"), labels.light_label(light) if light else ""],
         [_("Status"), labels.status_label(observation.status)],
         [_("Walk"), observation.walk.title if observation.walk else ""],
+        [_("Me too"), str(metoo.counts([observation.id]).get(observation.id, ""))],
     ]
     return jsonify({
         "id": observation.id,

@@ -128,6 +128,13 @@
             tokenRefreshed = true;
             return api.refreshCsrfToken().then(function (fresh) { return fresh ? send(record, onProgress) : answer; });
           }).then(function (answer) {
+            // The server may ask for the record again without some fields (a "me too" whose point was
+            // merged or hidden meanwhile): it is kept and sent at once as a plain observation.
+            var drop = answer.body && answer.body.resend_without;
+            if (!isFinalRefusal(answer.status) || !Array.isArray(drop)) return answer;
+            drop.forEach(function (key) { delete record.fields[key]; });
+            return put(record).then(function () { return send(record, onProgress); });
+          }).then(function (answer) {
             if (answer.status >= 200 && answer.status < 300) {
               return remove(record.uuid).then(function () { if (onSent) onSent(record, answer.body); return true; });
             }

@@ -122,6 +122,7 @@
 
   // ---- map ----------------------------------------------------------------------------------
   function setMarker(lat, lon, pan) {
+    form.dispatchEvent(new CustomEvent("capture:position", { detail: { lat: lat, lon: lon } }));
     if (!map) return;
     if (!marker) {
       marker = L.marker([lat, lon], { draggable: true, autoPan: true, keyboard: true }).addTo(map);
@@ -404,6 +405,7 @@
     Array.prototype.forEach.call(form.querySelectorAll('input[name^="rating_"]:checked'), function (el) {
       fields[el.name] = el.value;
     });
+    form.dispatchEvent(new CustomEvent("capture:fields", { detail: fields }));  // capture-metoo.js adds its choice
     saveButton.disabled = true;
     var shrink = chosenPhotos.map(function (f) { return Q.shrinkPhoto(f, config.maxSide); });
     return Promise.all(shrink).then(function (photos) {

@@ -16,7 +16,7 @@ SW_SOURCE = ("js", "capture-sw.js")
 # What the capture screen needs to start with no network (files under static/).
 STATIC_ASSETS = (
     "css/app.css", "css/capture.css", "js/menu.js", "js/page.js", "js/capture-queue.js", "js/capture.js",
-    "js/capture-offline.js", "js/capture-map.js", "icon.svg", "manifest.webmanifest",
+    "js/capture-offline.js", "js/capture-map.js", "icon.svg", "manifest.webmanifest", "js/capture-metoo.js",
 )
 LEAFLET_ASSETS = (
     "leaflet.js", "leaflet.css", "images/marker-icon.png", "images/marker-icon-2x.png",

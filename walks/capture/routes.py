@@ -11,9 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from .. import photos as photo_pipeline
 from ..categories.service import THEME_NAMES, active_categories, theme_name
 from ..extensions import db
+from ..geo import GeoJSONError, check_lat_lon
 from ..models import FINER_RATINGS, Photo, Walk
 from ..web import fail
-from . import service, tiles
+from . import metoo, service, tiles
 from .forms import (FINER_LABELS, LOCATION_SOURCE_LABELS, ROLE_LABELS, SAFETY_LABELS, DeleteForm,
                     EditObservationForm, JoinForm, StartForm)
 from .service import CaptureError
@@ -56,6 +57,8 @@ def _api_error(error: CaptureError):
     body = {"error": str(error.message)}
     if error.field:
         body["field"] = error.field
+    if error.resend_without:
+        body["resend_without"] = list(error.resend_without)
     return jsonify(body), error.status
 
 
@@ -321,9 +324,11 @@ def api_create(code: str):
         participant = _api_participant(walk)
         payload = _payload()
         photos = _uploaded_photos()
+        seconds = metoo.target_for(walk, participant, payload["metoo_of"]) if payload.get("metoo_of") else None
         for attempt in (1, 2):
             try:
-                result = service.create_observation(walk, participant, payload, photos, current_app.config)
+                result = service.create_observation(walk, participant, payload, photos, current_app.config,
+                                                    seconds=seconds)
                 _commit(result.written_files)
                 break
             except IntegrityError:
@@ -400,4 +405,19 @@ def api_track(code: str):
 def api_points(code: str):
     walk = _api_walk(code)
     points = service.walk_points(walk, _participant(walk), str(get_locale()))
+    return jsonify({"walk": walk.join_code, "points": points})
+
+
+@bp.get("/api/walks/<code>/nearby")
+def api_nearby(code: str):
+    """Open points near (lat, lon) that the walker could say "me too" to (capture-metoo.js)."""
+    walk = _api_walk(code)
+    try:
+        try:
+            lat, lon = check_lat_lon(request.args.get("lat"), request.args.get("lon"))
+        except GeoJSONError as error:
+            raise CaptureError(400, str(error), "lat") from None
+        points = metoo.nearby(walk, _participant(walk), lat, lon, str(get_locale()))
+    except CaptureError as error:
+        return _api_error(error)
     return jsonify({"walk": walk.join_code, "points": points})

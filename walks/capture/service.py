@@ -34,11 +34,12 @@ DEFAULT_OUTSIDE_MARGIN_M = 100
 class CaptureError(Exception):
     """A refusal: an HTTP status and a message (optionally the field it concerns)."""
 
-    def __init__(self, status: int, message, field_name: str | None = None):
+    def __init__(self, status: int, message, field_name: str | None = None, resend_without: tuple = ()):
         super().__init__(str(message))
         self.status = status
         self.message = message
         self.field = field_name
+        self.resend_without = resend_without  # fields the phone drops before sending again at once
 
 
 @dataclass
@@ -290,11 +291,13 @@ def find_observation(uuid) -> Observation | None:
 
 
 def create_observation(walk: Walk, participant: Participant, payload: dict, photos: list[bytes],
-                       config) -> CaptureResult:
+                       config, seconds: Observation | None = None) -> CaptureResult:
     """Create an observation, or return the existing one when the same UUID sends the same content.
 
     Same UUID with different content: 409. Photos sent again with a known observation are attached
     if new (by content hash), so a retry can complete what an interrupted upload left out.
+    `seconds`: the open point this is a "me too" for (metoo.target_for): it takes that point's
+    category, and its position when the walker's phone had none.
     """
     require_open(walk)
     if participant.walk_id != walk.id:
@@ -315,6 +318,8 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
 
     prepared = prepare_photos(photos, config)
     lat, lon, source, accuracy = values["lat"], values["lon"], values["location_source"], values["accuracy"]
+    if lat is None and seconds is not None:
+        lat, lon, source = seconds.lat, seconds.lon, "map"
     if lat is None:
         with_gps = next((p for p in prepared if p.gps), None)
         if with_gps is None:
@@ -324,11 +329,12 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
         (lat, lon), source, accuracy = with_gps.gps, "exif", None
     elif source is None:
         source = "gps" if accuracy is not None else "map"
-    category = category_by_code(values["category"])
+    category = seconds.category if seconds is not None else category_by_code(values["category"])
     ratings = values["ratings"]
     observation = Observation(
         uuid=uuid, content_hash=digest, walk=walk, area_id=walk.area_id, participant=participant,
-        category=category, source="walk", lat=lat, lon=lon, accuracy_m=accuracy, location_source=source,
+        category=category, source="walk" if seconds is None else "metoo", merged_into=seconds,
+        lat=lat, lon=lon, accuracy_m=accuracy, location_source=source,
         text=values["text"], safety=values["safety"], observed_at=values["observed_at"] or utcnow(),
         address=nearest_address(lat, lon) or "",
         outside_area=is_outside_area(walk, lat, lon, config.get("OUTSIDE_AREA_MARGIN_M", DEFAULT_OUTSIDE_MARGIN_M)),

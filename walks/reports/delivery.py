@@ -47,6 +47,7 @@ def item_lines(report: FaultReport, views, photo_links: bool) -> str:
                   f"   WGS84: {view.lat:.6f}, {view.lon:.6f}",
                   f"   SWEREF 99 TM: N {view.north:.1f} E {view.east:.1f}",
                   f"   {_('Address')}: {view.address}" if view.address else None,
+                  f"   {_('Me too: %(n)s more walkers noted this', n=view.metoo)}" if view.metoo else None,
                   f"   {_('Observed')}: {view.observed_at}"]
         if photo_links:
             lines += [f"   {_('Photo')}: {outputs.photo_url(report, photo)}" for photo in view.photos]

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from maps.static import static_map_png
 
 from .. import geo
+from ..capture import metoo
 from ..categories.service import theme_name
 from ..models import FaultReport, FaultReportItem, Photo
 
@@ -43,6 +44,7 @@ class ItemView:
     address: str
     observed_at: str
     photos: list[Photo] = field(default_factory=list)
+    metoo: int = 0  # other walkers who said "me too" to this point
 
     @property
     def observation(self):
@@ -50,8 +52,11 @@ class ItemView:
 
 
 def item_views(report: FaultReport, locale: str = "sv") -> list[ItemView]:
+    """The items numbered in order of priority: the most "me too" first, then as they were added."""
+    seconded = metoo.counts(item.observation_id for item in report.items)
+    ordered = sorted(report.items, key=lambda item: -seconded.get(item.observation_id, 0))
     views = []
-    for number, item in enumerate(report.items, start=1):
+    for number, item in enumerate(ordered, start=1):
         observation = item.observation
         north, east = geo.to_sweref99tm(observation.lat, observation.lon)
         views.append(ItemView(
@@ -59,7 +64,7 @@ def item_views(report: FaultReport, locale: str = "sv") -> list[ItemView]:
             theme=theme_name(observation.category.theme, locale), description=observation.text,
             lat=round(observation.lat, 6), lon=round(observation.lon, 6), north=north, east=east,
             address=observation.address, observed_at=format_datetime(observation.observed_at, "yyyy-MM-dd HH:mm"),
-            photos=list(observation.photos)))
+            photos=list(observation.photos), metoo=seconded.get(item.observation_id, 0)))
     return views
 
 

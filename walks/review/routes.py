@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from .. import photos as photo_pipeline
+from ..capture import metoo
 from ..capture.forms import FINER_LABELS, ROLE_LABELS, SAFETY_LABELS
 from ..categories.service import THEME_NAMES, active_categories, theme_name
 from ..extensions import db
@@ -53,7 +54,8 @@ def walk(walk_id: int):
     return render_template(
         "review/walk.html", walk=walk, observations=observations, filters=filters, categories=categories,
         themes=[(t, theme_name(t, locale)) for t in THEME_NAMES], roles=ROLE_LABELS,
-        safety_labels=SAFETY_LABELS, statuses=OBSERVATION_STATUSES)
+        safety_labels=SAFETY_LABELS, statuses=OBSERVATION_STATUSES,
+        metoo=metoo.counts(o.id for o in observations))
 
 
 @bp.get("/observations/<int:observation_id>")

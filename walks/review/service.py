@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..capture import metoo
 from ..capture.service import MAX_TEXT, CaptureError, category_by_code
 from ..extensions import db
 from ..geo import GeoJSONError, check_lat_lon, distance_m
@@ -64,9 +65,11 @@ def walk_observations(walk: Walk, filters: Filters) -> list[Observation]:
         query = query.where(Participant.role == filters.role)
     if filters.status:
         query = query.where(Observation.status == filters.status)
-    if not filters.show_hidden:
-        query = query.where(Observation.hidden.is_(False))
-    return list(db.session.scalars(query.order_by(Observation.observed_at, Observation.id)))
+    if not filters.show_hidden:  # a "me too" is counted on its point; shown on its own with the hidden
+        query = query.where(Observation.hidden.is_(False), Observation.merged_into_id.is_(None))
+    # More "me too" first: the points many walkers noted come up for review first.
+    return list(db.session.scalars(query.order_by(metoo.count_column().desc(), Observation.observed_at,
+                                                  Observation.id)))
 
 
 def edit_observation(observation: Observation, user, *, category_code: str, text: str,
@@ -149,6 +152,10 @@ def merge(survivor: Observation, duplicate: Observation, user) -> list[str]:
     if not duplicate.hidden:
         duplicate.hidden, duplicate.hidden_at, duplicate.hidden_by_id = True, utcnow(), user.id
     duplicate.hidden_reason = "merged"
+    # Walkers who said "me too" to the duplicate now second the survivor.
+    for seconding in db.session.scalars(sa.select(Observation).where(
+            Observation.merged_into_id == duplicate.id, Observation.source == "metoo")):
+        seconding.merged_into = survivor
     db.session.flush()
     audit(user, survivor, "merge", merged=duplicate.id, photos_moved=moved)
     audit(user, duplicate, "merged_into", into=survivor.id)
