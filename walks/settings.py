@@ -16,6 +16,7 @@ ENV_KEYS = (
     "MAIL_USE_TLS",
     "MAIL_SENDER",
     "PUBLIC_BASE_URL",
+    "TRUSTED_PROXIES",
 )
 
 
@@ -47,6 +48,10 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # A login session ends after this long without a request (coordinators on shared computers).
+        "SESSION_IDLE_SECONDS": 12 * 3600,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
+        "TRUSTED_PROXIES": 0,
     }
 
 
@@ -62,6 +67,8 @@ def from_environment(environ=os.environ) -> dict:
         found["SQLALCHEMY_DATABASE_URI"] = url
     if "MAIL_PORT" in found:
         found["MAIL_PORT"] = int(found["MAIL_PORT"])
+    if "TRUSTED_PROXIES" in found:
+        found["TRUSTED_PROXIES"] = int(found["TRUSTED_PROXIES"])
     if "MAIL_USE_TLS" in found:
         found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].lower() in {"1", "true", "yes", "on"}
     return found

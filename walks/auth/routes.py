@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..i18n import safe_next
-from . import service
+from . import service, sessions
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -48,6 +48,7 @@ def login():
                 429 if refused.locked else 200
         db.session.commit()
         login_user(user)
+        sessions.start(user)
         return redirect(_next_target())
     return render_template("auth/login.html", form=form, status_message=None)
 
@@ -56,6 +57,9 @@ def login():
 def logout():
     form = FlaskForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            sessions.end_all(current_user)
+            db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
     return redirect(url_for("index"))

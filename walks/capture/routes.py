@@ -124,8 +124,8 @@ def join(code: str):
         else:
             db.session.commit()
             response = redirect(url_for("capture.walk", code=walk.join_code))
-            response.set_cookie(_cookie_name(walk), token, max_age=COOKIE_MAX_AGE, httponly=True,
-                                samesite="Lax", secure=request.is_secure, path="/")
+            response.set_cookie(_cookie_name(walk), token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                                secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure, path="/")
             return response
     status = 400 if request.method == "POST" else 200
     return render_template("capture/join.html", walk=walk, form=form, participant=None), status
