@@ -17,6 +17,7 @@ ENV_KEYS = (
     "MAIL_SENDER",
     "PUBLIC_BASE_URL",
     "TRUSTED_PROXIES",
+    "RATELIMIT_STORAGE_URI",
 )
 
 
@@ -43,8 +44,6 @@ def defaults(instance_path: str) -> dict:
         "MAIL_MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
         "PUBLIC_BASE_URL": None,
         "REPORT_REFERENCE_PREFIX": "TV",
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_SECONDS": 300,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
@@ -52,6 +51,18 @@ def defaults(instance_path: str) -> dict:
         "SESSION_IDLE_SECONDS": 12 * 3600,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
         "TRUSTED_PROXIES": 0,
+        # Abuse limits (walks/limits.py, Flask-Limiter): counters in memory, or shared, e.g. redis://host:6379.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LIMIT_JOIN": "60 per minute",  # joins per address (a whole group behind one mobile-carrier address)
+        "LIMIT_OBSERVATIONS": "120 per minute; 1000 per hour",  # per walker: a phone's offline queue flushes at once
+        "LIMIT_PHOTOS": "120 per minute; 1000 per hour",  # photo uploads per walker
+        "LIMIT_TRACK": "60 per minute",  # track uploads per walker
+        "LIMIT_OPEN311": "120 per minute",  # Open311 API calls per api_key, or per address without one
+        "LIMIT_LOGIN_ADDRESS": "20 per 10 minutes",  # failed logins from one address, any account
+        "LIMIT_LOGIN_ACCOUNT_ADDRESS": "5 per 10 minutes",  # failed logins for one account from one address
+        "LIMIT_LOGIN_ACCOUNT": "10 per minute",  # failed logins for one account from everywhere: a slow-down
     }
 
 

@@ -32,12 +32,6 @@ def create_user_command(email, role, name, password):
 def init_app(app):
     from .routes import bp
 
-    app.config.setdefault("LOGIN_IP_MAX_FAILURES", 20)
-    app.config.setdefault("LOGIN_IP_WINDOW_SECONDS", 600)
-    app.extensions["login_throttle"] = (
-        service.FailureWindow(app.config["LOGIN_IP_MAX_FAILURES"], app.config["LOGIN_IP_WINDOW_SECONDS"]),
-        service.FailureWindow(app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCK_SECONDS"]),
-    )
     sessions.init_app(app)
     app.register_blueprint(bp)
     app.cli.add_command(create_user_command)

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import photos as photo_pipeline
 from ..categories.service import THEME_NAMES, active_categories, theme_name
 from ..extensions import db
+from ..limits import per_participant
 from ..models import FINER_RATINGS, Photo, Walk
 from ..web import fail
 from . import service
@@ -105,6 +106,7 @@ def start():
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
+@per_participant("LIMIT_JOIN", methods=["POST"])
 def join(code: str):
     walk = _walk_or_404(code)
     participant = _participant(walk)
@@ -286,6 +288,7 @@ def _api_participant(walk: Walk):
 
 
 @bp.post("/api/walks/<code>/observations")
+@per_participant("LIMIT_OBSERVATIONS")
 def api_create(code: str):
     walk = _api_walk(code)
     try:
@@ -340,6 +343,7 @@ def api_delete(uuid: str):
 
 
 @bp.post("/api/observations/<uuid>/photos")
+@per_participant("LIMIT_PHOTOS")
 def api_add_photos(uuid: str):
     observation, participant = _api_own_observation(uuid)
     try:
@@ -353,6 +357,7 @@ def api_add_photos(uuid: str):
 
 
 @bp.post("/api/walks/<code>/track")
+@per_participant("LIMIT_TRACK")
 def api_track(code: str):
     walk = _api_walk(code)
     try:
