@@ -51,6 +51,8 @@ def defaults(instance_path: str) -> dict:
         "SESSION_IDLE_SECONDS": 12 * 3600,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
         "TRUSTED_PROXIES": 0,
+        # How long an invitation or password-reset link from the users page works (once).
+        "PASSWORD_LINK_DAYS": 7,
         # Abuse limits (walks/limits.py, Flask-Limiter): counters in memory, or shared, e.g. redis://host:6379.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",

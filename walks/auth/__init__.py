@@ -31,9 +31,11 @@ def create_user_command(email, role, name, password):
 
 def init_app(app):
     from .routes import bp
+    from .users import bp as users_bp
 
     sessions.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(users_bp)
     app.cli.add_command(create_user_command)
 
     login_manager.login_view = "auth.login"

@@ -89,8 +89,12 @@ def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
 
 
 def send_email(report: FaultReport, locale: str = "sv") -> None:
+    smtp_send(build_email(report, locale))
+
+
+def smtp_send(message: EmailMessage) -> None:
+    """Send one message through the configured SMTP server, or DeliveryError saying why not."""
     config = current_app.config
-    message = build_email(report, locale)
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=20) as smtp:
             if config.get("MAIL_USE_TLS"):
