@@ -33,8 +33,9 @@ db: install translations
 demo: db
 	$(FLASK) demo --once
 
+# The demo's Open311 recipient is this app itself on 127.0.0.1: allow the server to send there.
 run: demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	OUTBOUND_ALLOWED_HOSTS=$${OUTBOUND_ALLOWED_HOSTS:-127.0.0.1} $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-dev translations
 	$(BIN)/python -m pytest

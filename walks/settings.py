@@ -18,6 +18,7 @@ ENV_KEYS = (
     "PUBLIC_BASE_URL",
     "TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
+    "OUTBOUND_ALLOWED_HOSTS",
 )
 
 
@@ -51,6 +52,8 @@ def defaults(instance_path: str) -> dict:
         "SESSION_IDLE_SECONDS": 12 * 3600,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
         "TRUSTED_PROXIES": 0,
+        # Hosts the server may send to although they resolve to internal addresses (walks/net.py).
+        "OUTBOUND_ALLOWED_HOSTS": [],
         # How long an invitation or password-reset link from the users page works (once).
         "PASSWORD_LINK_DAYS": 7,
         # Abuse limits (walks/limits.py, Flask-Limiter): counters in memory, or shared, e.g. redis://host:6379.
@@ -80,6 +83,8 @@ def from_environment(environ=os.environ) -> dict:
         found["SQLALCHEMY_DATABASE_URI"] = url
     if "MAIL_PORT" in found:
         found["MAIL_PORT"] = int(found["MAIL_PORT"])
+    if "OUTBOUND_ALLOWED_HOSTS" in found:
+        found["OUTBOUND_ALLOWED_HOSTS"] = [h.strip() for h in found["OUTBOUND_ALLOWED_HOSTS"].split(",") if h.strip()]
     if "TRUSTED_PROXIES" in found:
         found["TRUSTED_PROXIES"] = int(found["TRUSTED_PROXIES"])
     if "MAIL_USE_TLS" in found:

@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import net
 from ..extensions import db
 from ..models import (ORGANIZATION_KINDS, REPORT_CHANNELS, ActionItem, ActionUpdate, Area, Category,
                       Contact, FaultReport, Organization, RoutingRule, audit)
@@ -73,6 +75,10 @@ def check_url(value: str, field: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise ActorError(field, _l("Give a web address that starts with http:// or https://."))
+    try:
+        net.check_url(value, net.allowed_hosts(current_app.config), must_resolve=False)
+    except net.OutboundRefused as refused:
+        raise ActorError(field, refused.message) from None
     return value.rstrip("/")
 
 

@@ -9,6 +9,7 @@ import requests
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import net
 from ..extensions import db
 from ..models import FaultReport
 from . import outputs, service
@@ -151,7 +152,9 @@ def forward_open311(report: FaultReport, locale: str = "sv") -> None:
         elif item.observation.media_url:
             data["media_url"] = item.observation.media_url
         try:
-            response = requests.post(url, data=data, timeout=OPEN311_TIMEOUT)
+            response = net.post(url, data=data, timeout=OPEN311_TIMEOUT)
+        except net.OutboundRefused as refused:
+            raise DeliveryError(str(refused)) from None
         except requests.RequestException as error:
             raise DeliveryError(_("The Open311 server could not be reached: %(error)s",
                                   error=type(error).__name__)) from None
