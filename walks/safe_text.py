@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
-_FILE_UNSAFE = re.compile(r'[\\/:*?"<>|;,%]')
+_FILE_UNSAFE = re.compile(r'[\\/:*?"<>|;,%=]')
 
 
 def _one_line(value) -> str:
@@ -29,3 +30,10 @@ def download_name(value, suffix: str = "", fallback: str = "download", max_lengt
     text = _FILE_UNSAFE.sub("-", _one_line(value)).replace(" ", "-")
     text = re.sub(r"-{2,}", "-", text).strip(".- ")[:max_length].rstrip(".- ")
     return (text or fallback) + suffix
+
+
+def content_disposition(filename, disposition: str = "attachment") -> str:
+    """The Content-Disposition header for a download: a cleaned name, with an ASCII fallback for old clients."""
+    name = download_name(filename)
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or "download"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

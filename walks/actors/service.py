@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import net
 from ..extensions import db
+from ..spreadsheets import safe_cell
 from ..models import (ORGANIZATION_KINDS, REPORT_CHANNELS, ActionItem, ActionUpdate, Area, Category,
                       Contact, FaultReport, Organization, RoutingRule, audit)
 
@@ -299,13 +300,6 @@ def area_vcards(area: Area) -> str:
 
 
 CSV_HEADERS = ("Aktör", "Typ", "Namn", "Roll", "Telefon", "E-post")
-
-
-def safe_cell(value: str) -> str:
-    """Keep a spreadsheet from reading a cell as a formula (phone numbers like +46 stay as they are)."""
-    if value and (value[0] in "=@\t\r" or (value[0] in "+-" and not re.fullmatch(r"[+\-][0-9 ()\-]*", value))):
-        return "'" + value
-    return value
 
 
 def area_contacts_csv(area: Area) -> str:

@@ -8,10 +8,12 @@ from email.utils import formatdate, make_msgid
 import requests
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import net
 from ..extensions import db
 from ..models import FaultReport
+from ..safe_text import download_name, mail_header
 from . import outputs, service
 
 OPEN311_TIMEOUT = (5, 20)  # connect, read (seconds)
@@ -33,6 +35,12 @@ def deliver(report: FaultReport, user, locale: str = "sv") -> bool:
             raise DeliveryError(_("Unknown channel %(channel)s.", channel=report.channel))
     except DeliveryError as error:
         service.mark_failed(report, user, str(error))
+        return False
+    except SQLAlchemyError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever failed, the claim is released and the reason kept
+        current_app.logger.exception("Sending report %s failed", report.id)
+        service.mark_failed(report, user, _("Sending failed: %(error)s", error=str(error) or type(error).__name__))
         return False
     service.mark_sent(report, user)
     return True
@@ -68,9 +76,9 @@ def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
     subject = _("Fault report %(reference)s", reference=report.reference)
     if report.area:
         subject += f" – {report.area.name}"
-    message["Subject"] = subject
+    message["Subject"] = mail_header(subject)
     message["From"] = config["MAIL_SENDER"]
-    message["To"] = report.organization.report_email
+    message["To"] = mail_header(report.organization.report_email)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
     body = [report.cover_text, "",
@@ -83,9 +91,9 @@ def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
         for view, index, photo, path in photos:
             subtype = (photo.content_type or "image/jpeg").partition("/")[2] or "jpeg"
             message.add_attachment(path.read_bytes(), maintype="image", subtype=subtype,
-                                   filename=f"{report.reference}-{view.number}-{index}.{subtype}")
+                                   filename=download_name(f"{report.reference}-{view.number}-{index}.{subtype}"))
     message.add_attachment(outputs.report_pdf(report, locale), maintype="application", subtype="pdf",
-                           filename=f"{report.reference}.pdf")
+                           filename=download_name(f"{report.reference}.pdf"))
     return message
 
 
