@@ -85,7 +85,7 @@ def test_invite_shows_a_one_time_link_where_the_invitee_sets_a_password(app, cli
     app.config["MAIL_SERVER"] = None
     area = make.area()
     response = invite(client, area_ids=[area.id])
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     page = response.get_data(True)
     assert "ny@example.se" in page and "Ingen e-postserver" in page
     user = find("ny@example.se")

@@ -77,8 +77,11 @@ def _mail_link(user: User, link: str, invited: bool) -> str | None:
 def _show_link(user: User, token: str, invited: bool):
     link = _password_link(token)
     mail_error = _mail_link(user, link, invited)
-    return render_template("auth/password_link.html", user=user, link=link, invited=invited,
-                           mail_error=mail_error, days=current_app.config["PASSWORD_LINK_DAYS"])
+    response = current_app.make_response(render_template(
+        "auth/password_link.html", user=user, link=link, invited=invited, mail_error=mail_error,
+        days=current_app.config["PASSWORD_LINK_DAYS"]))
+    response.headers["Cache-Control"] = "no-store"  # the link is a secret: keep it out of caches
+    return response
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
