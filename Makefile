@@ -33,9 +33,11 @@ db: install translations
 demo: db
 	$(FLASK) demo --once
 
-# The demo's Open311 recipient is this app itself on 127.0.0.1: allow the server to send there.
+# The demo's Open311 recipient is this app itself on 127.0.0.1: let the server send there.
+run: export OUTBOUND_ALLOWED_HOSTS ?= 127.0.0.1
+
 run: demo
-	OUTBOUND_ALLOWED_HOSTS=$${OUTBOUND_ALLOWED_HOSTS:-127.0.0.1} $(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-dev translations
 	$(BIN)/python -m pytest

@@ -25,6 +25,7 @@ from flask_limiter import Limiter, RequestLimit
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from .auth.forms import LoginForm
 from .extensions import db
 from .models import ApiKey, Participant, hash_token
 from .open311.routes import bp as open311_bp
@@ -94,7 +95,6 @@ def _minutes_left(request_limit: RequestLimit) -> int:
 
 
 def _login_refused(request_limit: RequestLimit):
-    from .auth.forms import LoginForm
     form = LoginForm()
     form.validate()
     message = ngettext("Too many failed attempts. Try again in %(num)d minute.",

@@ -119,16 +119,19 @@ def _send(target: Target, method: str, timeout, headers: dict, **kwargs) -> requ
 
 
 def request(method: str, url: str, *, timeout=DEFAULT_TIMEOUT, headers: dict | None = None,
-            allowed: set[str] | None = None, resolve=socket.getaddrinfo, **kwargs) -> requests.Response:
-    """Send one request (following up to MAX_REDIRECTS redirects, each checked); OutboundRefused when
-    an address may not be contacted, requests.RequestException when the network fails."""
+            allowed: set[str] | None = None, resolve=socket.getaddrinfo, allow_redirects: bool = True,
+            **kwargs) -> requests.Response:
+    """Send one request (following up to MAX_REDIRECTS redirects, each checked, unless allow_redirects
+    is False); OutboundRefused when an address may not be contacted, requests.RequestException when
+    the network fails."""
     if allowed is None:
         allowed = allowed_hosts(current_app.config)
     headers = dict(headers or {})
     for _hop in range(MAX_REDIRECTS + 1):
         target = check_url(url, allowed, resolve)
         response = _send(target, method, timeout or DEFAULT_TIMEOUT, headers, **kwargs)
-        if response.status_code not in REDIRECT_CODES or "Location" not in response.headers:
+        redirect = response.status_code in REDIRECT_CODES and "Location" in response.headers
+        if not (allow_redirects and redirect):
             return response
         url = urljoin(target.url, response.headers["Location"])
         if response.status_code in (301, 302, 303) and method.upper() != "HEAD":

@@ -167,6 +167,13 @@ def test_an_allowed_redirect_is_followed_and_checked_again(app, local_server):
     assert [(m, p) for m, p, _, _ in local_server.seen] == [("POST", "/old"), ("GET", "/new")]
 
 
+def test_redirects_are_not_followed_when_asked_not_to(app, local_server):
+    local_server.script["/old"] = (302, {"Location": "http://169.254.169.254/"})
+    response = net.get(f"http://svc.test:{local_server.server_port}/old", allow_redirects=False,
+                       allowed={"svc.test"}, resolve=resolver({"svc.test": ["127.0.0.1"]}))
+    assert response.status_code == 302 and len(local_server.seen) == 1
+
+
 def test_endless_redirects_stop(app, local_server):
     local_server.script["/loop"] = (307, {"Location": "/loop"})
     with force_locale("en"), pytest.raises(net.OutboundRefused, match="Too many redirects"):
