@@ -187,7 +187,7 @@ def test_content_disposition_keeps_unicode_and_an_ascii_fallback():
 def test_an_area_name_with_a_line_break_sends_fine_in_one_subject_line(app, client, login, make, report, smtp):  # noqa: F811
     report.walk.area.name = "Hjalmar\nBrantingsplatsen\r\nBcc: evil@example.se"
     db.session.commit()
-    login()
+    login(make.user(role="admin"))
     page = client.get(f"/reports/{report.id}").get_data(True)
     response = client.post(f"/reports/{report.id}/send", data={"csrf_token": csrf_token_from(page)})
     assert response.status_code == 303
@@ -200,12 +200,12 @@ def test_an_area_name_with_a_line_break_sends_fine_in_one_subject_line(app, clie
     assert message["Bcc"] is None
 
 
-def test_a_failure_while_sending_releases_the_claim_and_the_page_says_what_failed(app, client, login, report,
+def test_a_failure_while_sending_releases_the_claim_and_the_page_says_what_failed(app, client, login, make, report,
                                                                                    monkeypatch):
     def broken(report, locale="sv"):
         raise ValueError("Header values may not contain linefeed or carriage return characters")
     monkeypatch.setattr(delivery, "build_email", broken)
-    login()
+    login(make.user(role="admin"))
     client.set_cookie("lang", "en")
     page = client.get(f"/reports/{report.id}").get_data(True)
     response = client.post(f"/reports/{report.id}/send", data={"csrf_token": csrf_token_from(page)})

@@ -74,8 +74,8 @@ def test_admin_sees_every_user_and_the_menu_link(client, admin, make):
     assert 'href="/admin/users"' in page
 
 
-def test_the_menu_has_no_users_link_for_coordinators(client, login):
-    login()
+def test_the_menu_has_no_users_link_for_coordinators(client, login, make):
+    login(make.user(role="coordinator"))
     assert 'href="/admin/users"' not in client.get("/areas").get_data(True)
 
 
