@@ -60,6 +60,9 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A shared storage that cannot be reached must not stop walkers: count in memory until it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LIMIT_JOIN": "60 per minute",  # joins per address (a whole group behind one mobile-carrier address)
         "LIMIT_OBSERVATIONS": "120 per minute; 1000 per hour",  # per walker: a phone's offline queue flushes at once
         "LIMIT_PHOTOS": "120 per minute; 1000 per hour",  # photo uploads per walker

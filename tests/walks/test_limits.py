@@ -25,6 +25,7 @@ def limited(app):
     """The test's app with the abuse limits on (the suite's default is off) and fresh counters."""
     app.config.update(RATELIMIT_ENABLED=True, WTF_CSRF_ENABLED=False)
     limiter.init_app(app)  # re-reads RATELIMIT_* from the config: enabled, a new storage
+    limiter._storage_dead = False  # the one Limiter outlives each app: forget an earlier test's dead redis
     return app
 
 
@@ -235,3 +236,13 @@ def test_redis_counters_are_shared_by_workers_memory_ones_are_not(limited, clien
     limiter.init_app(limited)  # what a second worker process starts with: its own limiter and storage
     expected = 429 if storage == "redis" else 200
     assert client.get("/open311/v2/services.json").status_code == expected
+
+
+def test_an_unreachable_redis_falls_back_to_memory_instead_of_failing(limited, client):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    limited.config.update(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}", LIMIT_OPEN311="2 per minute")
+    limiter.init_app(limited)
+    statuses = [client.get("/open311/v2/services.json").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
