@@ -110,7 +110,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     build(database_uri, f"http://127.0.0.1:{server.server_port}", items, recipients)
     environment = dict(os.environ, DATABASE_URL=database_uri, UPLOAD_DIR=f"{tmp}/uploads",
-                       MAIL_SERVER="127.0.0.1", MAIL_PORT="9")
+                       MAIL_SERVER="127.0.0.1", MAIL_PORT="9", OUTBOUND_ALLOWED_HOSTS="127.0.0.1")
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "jobs", "run"], cwd=ROOT,
                             env=environment, capture_output=True, text=True)
