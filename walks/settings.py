@@ -52,7 +52,9 @@ def defaults(instance_path: str) -> dict:
         "MAIL_PASSWORD": None,
         "MAIL_USE_TLS": False,
         "MAIL_SENDER": "tryggvandring@localhost",
-        "MAIL_MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+        # Photos of a fault report mail are attached up to this many bytes in all, else linked (signed
+    # links that need no account), so a report of 12 items with phone photos stays well under 1 MB.
+    "MAIL_MAX_ATTACHMENT_BYTES": 512 * 1024,
     # A failed send is tried again by the retry-sends job after these minutes (the last one repeats),
     # until SEND_MAX_ATTEMPTS tries in all; then the report shows that the job gave up.
     "SEND_RETRY_MINUTES": [5, 30, 120, 720],

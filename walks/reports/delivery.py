@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 
 import requests
-from flask import current_app
+import sqlalchemy as sa
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import net
 from ..extensions import db
-from ..models import FaultReport
+from ..models import Area, FaultReport, User, user_areas
 from ..safe_text import download_name, mail_header
 from . import outputs, service
 
@@ -64,37 +66,85 @@ def item_lines(report: FaultReport, views, photo_links: bool) -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who a department answers: the area's coordinator (Reply-To and the signature)."""
+    name: str
+    email: str
+    phone: str
+
+
+def sender_for(area: Area | None) -> Sender | None:
+    """The area's own reply address and signature, else its first coordinator; None: nobody named."""
+    if area is None:
+        return None
+    coordinator = db.session.scalar(
+        sa.select(User).join(user_areas, user_areas.c.user_id == User.id)
+        .where(user_areas.c.area_id == area.id, User.role == "coordinator", User.active.is_(True))
+        .order_by(User.id))
+    email = area.reply_to or (coordinator.email if coordinator else "")
+    name = area.reply_name or (coordinator.name if coordinator and coordinator.email == email else "")
+    if not email:
+        return None
+    return Sender(name=name, email=email, phone=area.reply_phone)
+
+
+def signature_lines(sender: Sender | None, area: Area | None) -> list[str]:
+    if sender is None:
+        return []
+    role = _("Safety walk coordinator, %(area)s", area=area.name) if area else _("Safety walk coordinator")
+    return [line for line in (sender.name, role, _("Phone: %(phone)s", phone=sender.phone) if sender.phone else "",
+                              sender.email) if line]
+
+
+def _photo_links_needed(photos) -> bool:
+    return sum(path.stat().st_size for *_, path in photos) > current_app.config["MAIL_MAX_ATTACHMENT_BYTES"]
+
+
 def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
+    """Plain text and an HTML twin (all user text escaped), photos attached or linked, the PDF.
+
+    From stays the app's own address (MAIL_SENDER, so the recipient's spam checks pass) under the
+    coordinator's name; Reply-To is the coordinator, so a department's answer reaches a person.
+    """
     config = current_app.config
     views = outputs.item_views(report, locale)
     photos = [(view, index, photo, outputs.photo_path(photo))
               for view in views for index, photo in enumerate(view.photos, start=1)]
     photos = [entry for entry in photos if entry[3].is_file()]
-    total = sum(path.stat().st_size for *_, path in photos)
-    photo_links = total > config["MAIL_MAX_ATTACHMENT_BYTES"]
+    photo_links = _photo_links_needed(photos)
+    sender = sender_for(report.area)
+    signature = signature_lines(sender, report.area)
 
     message = EmailMessage()
     subject = _("Fault report %(reference)s", reference=report.reference)
     if report.area:
         subject += f" – {report.area.name}"
     message["Subject"] = mail_header(subject)
-    message["From"] = config["MAIL_SENDER"]
+    display = f"{sender.name} – Tryggvandring" if sender and sender.name else "Tryggvandring"
+    message["From"] = formataddr((mail_header(display), config["MAIL_SENDER"]))
+    if sender is not None:
+        message["Reply-To"] = formataddr((mail_header(sender.name), mail_header(sender.email, 254)))
     message["To"] = mail_header(report.organization.report_email)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
-    body = [report.cover_text, "",
+    body = [report.cover_text, "", *signature, "" if signature else None,
             _("Reference: %(reference)s", reference=report.reference),
             _("Number of items: %(count)s", count=len(views)), "", item_lines(report, views, photo_links)]
     if photo_links:
         body.append(_("The photos are too large to attach; follow the links above."))
-    message.set_content("\n".join(body))
+    message.set_content("\n".join(line for line in body if line is not None))
+    links = {photo.id: outputs.photo_url(report, photo) for view in views for photo in view.photos} \
+        if photo_links else {}
+    message.add_alternative(render_template("reports/email.html", report=report, views=views, links=links,
+                                            signature=signature, photo_links=photo_links), subtype="html")
     if not photo_links:
         for view, index, photo, path in photos:
             subtype = (photo.content_type or "image/jpeg").partition("/")[2] or "jpeg"
             message.add_attachment(path.read_bytes(), maintype="image", subtype=subtype,
                                    filename=download_name(f"{report.reference}-{view.number}-{index}.{subtype}"))
-    message.add_attachment(outputs.report_pdf(report, locale), maintype="application", subtype="pdf",
-                           filename=download_name(f"{report.reference}.pdf"))
+    message.add_attachment(outputs.report_pdf(report, locale, with_photos=not photo_links), maintype="application",
+                           subtype="pdf", filename=download_name(f"{report.reference}.pdf"))
     return message
 
 

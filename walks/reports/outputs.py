@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from flask import current_app, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from PIL import Image, UnidentifiedImageError
 
 from maps.static import static_map_png
@@ -169,12 +170,13 @@ def map_cells(views: list[ItemView]) -> dict[tuple[int, int], list[ItemView]]:
     return cells
 
 
-def _prepare_images(views: list[ItemView], boundary, folder: str, with_maps: bool):
+def _prepare_images(views: list[ItemView], boundary, folder: str, with_maps: bool, with_photos: bool = True):
     """Write the print-size photos and the cell maps to files, in parallel (Pillow releases the GIL).
 
     Returns ({photo id: (path, w, h)}, {cell: (path, w, h)}, {item number: cell}).
     """
-    photos = [(photo.id, photo_path(photo)) for view in views for photo in view.photos[:PDF_PHOTOS_PER_ITEM]]
+    photos = [(photo.id, photo_path(photo)) for view in views for photo in view.photos[:PDF_PHOTOS_PER_ITEM]
+              if with_photos]
     cells = map_cells(views) if with_maps else {}
 
     def photo_job(entry):
@@ -209,7 +211,8 @@ def _prepare_images(views: list[ItemView], boundary, folder: str, with_maps: boo
     return photo_files, map_files, cell_of
 
 
-def report_pdf(report: FaultReport, locale: str = "sv", with_maps: bool = True) -> bytes:
+def report_pdf(report: FaultReport, locale: str = "sv", with_maps: bool = True, with_photos: bool = True) -> bytes:
+    """The printable report; `with_photos=False` (a mail whose photos are linked) says where they are."""
     from reportlab import rl_config
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -234,7 +237,7 @@ def report_pdf(report: FaultReport, locale: str = "sv", with_maps: bool = True) 
     boundary = report.area.boundary if report.area else None
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="report-pdf-") as folder:
-        photo_files, map_files, cell_of = _prepare_images(views, boundary, folder, with_maps)
+        photo_files, map_files, cell_of = _prepare_images(views, boundary, folder, with_maps, with_photos)
         cells_of = map_cells(views)
         doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=1.8 * cm, rightMargin=1.8 * cm,
                                 topMargin=1.6 * cm, bottomMargin=1.6 * cm,
@@ -274,6 +277,10 @@ def report_pdf(report: FaultReport, locale: str = "sv", with_maps: bool = True) 
                                   small))
             if not view.photos:
                 block.append(para(_("No photo."), small))
+            elif not with_photos:
+                block.append(para(ngettext("%(num)d photo: follow its link in the e-mail.",
+                                           "%(num)d photos: follow their links in the e-mail.", len(view.photos)),
+                                  small))
             block.append(Spacer(1, 0.4 * cm))
             story.append(KeepTogether(block))
         doc.build(story)

@@ -60,7 +60,7 @@ def _rule_form(area: Area, rule: RoutingRule | None = None) -> RuleForm:
                           "sub_area_name": rule.sub_area_name,
                           "sub_area": _json(rule.sub_area)} if rule and request.method == "GET" else None)
     form.category_id.choices = [SelectChoice("", "–")] + [SelectChoice(str(c.id), c.name(_locale()))
-                                                         for c in active_categories() if c.is_fault]
+                                                         for c in active_categories() if service.is_fault_category(c)]
     form.organization_id.choices = [SelectChoice("", "–")] + [
         SelectChoice(str(o.id), f"{o.name} ({CHANNEL_LABELS.get(o.report_channel, o.report_channel)})")
         for o in db.session.scalars(sa.select(Organization).order_by(Organization.name))]

@@ -64,7 +64,7 @@ def save_rule(area: Area, user, *, category_id, organization_id, sub_area_raw: s
     category = db.session.get(Category, _int_or_none(category_id)) if _int_or_none(category_id) else None
     if category is None or category.retired:
         raise ReportError(_l("Choose a known category."), "category_id")
-    if not category.is_fault:
+    if not is_fault_category(category):
         raise ReportError(_l("Only fault categories are sent as fault reports."), "category_id")
     organization = db.session.get(Organization, _int_or_none(organization_id)) \
         if _int_or_none(organization_id) else None
@@ -119,7 +119,7 @@ def _int_or_none(value):
 def route_fault(observation: Observation) -> Organization | None:
     """The recipient of a fault: a sub-area rule containing the point wins over an area-wide rule."""
     area_id = observation.area_id or (observation.walk.area_id if observation.walk else None)
-    if not observation.category.is_fault or area_id is None:
+    if not is_fault_category(observation.category) or area_id is None:
         return None
     rules = db.session.scalars(sa.select(RoutingRule).where(
         RoutingRule.area_id == area_id, RoutingRule.category_id == observation.category_id)
@@ -135,8 +135,13 @@ def route_fault(observation: Observation) -> Organization | None:
 
 # --- drafts -----------------------------------------------------------------------------------------
 
+def is_fault_category(category: Category) -> bool:
+    """A fault someone can fix; a positive category ("tryggt och bra") never is, whatever its flag says."""
+    return category.is_fault and category.theme != "positive"
+
+
 def reportable(observation: Observation) -> bool:
-    return observation.category.is_fault and not observation.hidden and observation.merged_into_id is None
+    return is_fault_category(observation.category) and not observation.hidden and observation.merged_into_id is None
 
 
 def already_reported(observation: Observation) -> bool:
