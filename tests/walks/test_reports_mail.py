@@ -162,3 +162,46 @@ def test_a_positive_observation_is_never_drafted_as_a_fault(app, make, area_worl
     (report,), unrouted = service.build_drafts(walk.observations, None)
     assert [item.observation.text for item in report.items] == ["Lampan är trasig"] and unrouted == []
     assert service.unrouted_faults(walk.observations) == []
+
+
+def sender_page(client, area):
+    return client.get(f"/areas/{area.id}/mail-sender")
+
+
+def post_sender(client, area, **data):
+    from tests.conftest import csrf_token_from
+    page = sender_page(client, area)
+    return client.post(f"/areas/{area.id}/mail-sender",
+                       data={"csrf_token": csrf_token_from(page.get_data(True)), **data})
+
+
+def test_a_coordinator_sets_the_areas_reply_to_and_signature(client, login, make, area_world):
+    area, _ = area_world
+    login(make.user(role="coordinator", areas=[area], email="omar@example.se", name="Omar Ali"))
+    assert "Omar Ali (omar@example.se)" in sender_page(client, area).get_data(True)
+    answer = post_sender(client, area, reply_to=" Lena.Berg@Stad.example.se ", reply_name="Lena Berg",
+                         reply_phone="031-365 00 00")
+    assert answer.status_code == 303
+    db.session.refresh(area)
+    assert (area.reply_to, area.reply_name, area.reply_phone) == \
+        ("Lena.Berg@stad.example.se", "Lena Berg", "031-365 00 00")
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"reply_to": "inte en adress"}, "är ingen e-postadress"),
+    ({"reply_to": "a@example.se\r\nBcc: x@example.se"}, "är ingen e-postadress"),
+    ({"reply_phone": "ring mig"}, "Skriv telefonnumret med siffror"),
+])
+def test_bad_sender_input_is_400_and_changes_nothing(client, login, make, area_world, data, message):
+    area, _ = area_world
+    login(make.user(role="coordinator", areas=[area]))
+    answer = post_sender(client, area, **data)
+    assert answer.status_code == 400 and message in answer.get_data(True)
+    db.session.refresh(area)
+    assert (area.reply_to, area.reply_phone) == ("", "")
+
+
+def test_only_the_areas_editors_reach_the_sender_page(client, login, make, area_world):
+    area, _ = area_world
+    login(make.user(role="coordinator", areas=[make.area()]))
+    assert sender_page(client, area).status_code == 404

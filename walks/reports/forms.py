@@ -63,3 +63,10 @@ class StatusForm(FlaskForm):
 
 class ExternalRefForm(FlaskForm):
     external_ref = StringField(_l("Recipient's reference"), validators=[Optional(), Length(max=120)])
+
+
+class SenderForm(FlaskForm):
+    """Who a department answers for an area: Reply-To and the signature of its fault report mails."""
+    reply_to = StringField(_l("Reply-to address"), validators=[Length(max=254)])
+    reply_name = StringField(_l("Name in the signature"), validators=[Length(max=120)])
+    reply_phone = StringField(_l("Phone in the signature"), validators=[Length(max=40)])

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
+from .. import access
 from ..categories.service import active_categories
 from ..extensions import db
 from ..models import (Area, FaultReport, FaultReportItem, Observation, Organization, Photo,
@@ -21,7 +22,7 @@ from ..web import editor_required, fail, get_or_fail
 from ..safe_text import content_disposition
 from . import delivery, outputs, service
 from .forms import (ACTION_LABELS, CHANNEL_LABELS, REJECT_REASON_LABELS, STATUS_LABELS, AddressForm, ButtonForm, CoverForm,
-                    ExternalRefForm, MoveForm, RuleForm, StatusForm)
+                    ExternalRefForm, MoveForm, RuleForm, SenderForm, StatusForm)
 
 bp = Blueprint("reports", __name__)
 
@@ -106,6 +107,28 @@ def rules(area_id: int):
     status = 400 if request.method == "POST" else 200
     return render_template("reports/rules.html", area=area, rules=service.rules_for_area(area), form=form,
                            button=ButtonForm(), locale=_locale()), status
+
+
+@bp.route("/areas/<int:area_id>/mail-sender", methods=["GET", "POST"])
+@editor_required
+def mail_sender(area_id: int):
+    """Reply-To and signature of the area's fault report mails."""
+    area = access.get_visible(current_user, Area, area_id, write=True)
+    form = SenderForm(obj=area)
+    if form.validate_on_submit():
+        try:
+            service.set_area_sender(area, current_user, reply_to=form.reply_to.data,
+                                    reply_name=form.reply_name.data, reply_phone=form.reply_phone.data)
+        except service.ReportError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = list(getattr(form, error.field).errors) + [str(error)]
+        else:
+            db.session.commit()
+            flash(_("Fault report mails of %(name)s will be answered to this address.", name=area.name), "success")
+            return redirect(url_for("reports.rules", area_id=area.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("reports/sender.html", area=area, form=form,
+                           fallback=delivery.sender_for(area) if not area.reply_to else None), status
 
 
 @bp.route("/areas/<int:area_id>/routing/<int:rule_id>", methods=["GET", "POST"])

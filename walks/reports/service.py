@@ -97,6 +97,27 @@ def save_rule(area: Area, user, *, category_id, organization_id, sub_area_raw: s
     return rule
 
 
+PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{3,38}$")
+
+
+def set_area_sender(area: Area, user, *, reply_to: str, reply_name: str, reply_phone: str) -> None:
+    """The area's Reply-To and signature for fault report mails; empty: its first coordinator."""
+    reply_to, reply_name, reply_phone = (reply_to or "").strip(), (reply_name or "").strip(), \
+        (reply_phone or "").strip()
+    if reply_to:
+        try:
+            reply_to = validate_email(reply_to, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ReportError(_l("“%(email)s” is not an e-mail address.", email=reply_to), "reply_to") from None
+    if reply_phone and not PHONE.match(reply_phone):
+        raise ReportError(_l("Write the phone number with digits, e.g. 031-365 00 00."), "reply_phone")
+    if len(reply_name) > 120:
+        raise ReportError(_l("The name can be at most %(n)d characters.", n=120), "reply_name")
+    area.reply_to, area.reply_name, area.reply_phone = reply_to, reply_name, reply_phone
+    db.session.flush()
+    audit(user, area, "mail_sender", reply_to=reply_to, reply_name=reply_name, reply_phone=reply_phone)
+
+
 def delete_rule(rule: RoutingRule, user) -> None:
     audit(user, rule, "delete", category=rule.category.code, organization=rule.organization.name)
     db.session.delete(rule)
