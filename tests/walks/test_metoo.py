@@ -173,3 +173,29 @@ def test_the_report_puts_the_most_seconded_item_first_and_says_so(app, client, l
     body = message.get_body(("plain",)).get_content()
     assert body.index("Lampa många såg") < body.index("Ensam lampa")
     assert "Jag med: 2 vandrare till har sett detta" in body
+
+
+def category_values(category, **changes):
+    values = {name: getattr(category, name) for name in
+              ("name_sv", "name_en", "theme", "color", "icon", "is_fault", "has_offensive_flag")}
+    return {**values, **changes}
+
+
+def test_an_admin_sets_a_categorys_radius_and_0_turns_it_off(client, make, walk, headers):
+    from walks.categories import service as categories
+    lamp = point(make, walk, 20)
+    categories.update_category(lamp.category, category_values(lamp.category, metoo_radius_m=10), make.user())
+    db.session.commit()
+    assert nearby(client, walk).json["points"] == []
+    categories.update_category(lamp.category, category_values(lamp.category, metoo_radius_m=0), make.user())
+    db.session.commit()
+    assert nearby(client, walk, 20).json["points"] == []  # even standing on it
+
+
+@pytest.mark.parametrize("radius", [-1, 501, "30", 2.5, True])
+def test_a_bad_radius_is_refused(make, radius):
+    from walks.categories import service as categories
+    lighting = make.category("lighting")
+    with pytest.raises(categories.CategoryError) as refused:
+        categories.update_category(lighting, category_values(lighting, metoo_radius_m=radius), make.user())
+    assert refused.value.field == "metoo_radius_m"

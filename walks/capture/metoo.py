@@ -63,7 +63,8 @@ def nearby(walk: Walk, participant: Participant | None, lat: float, lon: float, 
     found = []
     for observation in rows:
         distance = distance_m(lat, lon, observation.lat, observation.lon)
-        if distance <= observation.category.metoo_radius_m and observation.participant_id != participant.id:
+        radius = observation.category.metoo_radius_m
+        if radius > 0 and distance <= radius and observation.participant_id != participant.id:
             found.append((distance, observation))
     found.sort(key=lambda pair: (pair[0], pair[1].id))
     found = found[:MAX_NEARBY]

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.fields import ColorField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 THEME_CHOICES = [
     SelectChoice("safety", _l("Safety")),
@@ -21,7 +21,9 @@ class CategoryForm(FlaskForm):
                        validators=[DataRequired(), Length(max=8)])
     is_fault = BooleanField(_l("A fixable fault (goes into fault reports)"), default=True)
     has_offensive_flag = BooleanField(_l("Walkers can mark it as offensive (removed faster)"))
+    metoo_radius_m = IntegerField(_l("“Me too” radius in metres"), default=30, validators=[Optional()])
 
     def values(self) -> dict:
         return {name: getattr(self, name).data for name in
-                ("name_sv", "name_en", "theme", "color", "icon", "is_fault", "has_offensive_flag")}
+                ("name_sv", "name_en", "theme", "color", "icon", "is_fault", "has_offensive_flag",
+                 "metoo_radius_m")}

@@ -92,6 +92,10 @@ def labels_people(name: str) -> bool:
     return _PEOPLE_PATTERN.search(name) is not None
 
 
+DEFAULT_METOO_RADIUS_M = 30
+MAX_METOO_RADIUS_M = 500  # farther than this is not "the same spot" on a walk
+
+
 def _clean(values: dict) -> dict:
     name_sv = (values.get("name_sv") or "").strip()
     name_en = (values.get("name_en") or "").strip()
@@ -114,9 +118,14 @@ def _clean(values: dict) -> dict:
     icon = (values.get("icon") or "").strip()
     if not icon or len(icon) > 8:
         raise CategoryError(_l("The icon is one emoji or a short symbol (at most 8 characters)."), "icon")
+    radius = values.get("metoo_radius_m")
+    radius = DEFAULT_METOO_RADIUS_M if radius is None or radius == "" else radius
+    if isinstance(radius, bool) or not isinstance(radius, int) or not 0 <= radius <= MAX_METOO_RADIUS_M:
+        raise CategoryError(_l("The “me too” radius is a whole number of metres from 0 (off) to %(max)d.",
+                               max=MAX_METOO_RADIUS_M), "metoo_radius_m")
     return {"name_sv": name_sv, "name_en": name_en, "theme": theme, "color": color.lower(), "icon": icon,
             "is_fault": bool(values.get("is_fault")),
-            "has_offensive_flag": bool(values.get("has_offensive_flag"))}
+            "has_offensive_flag": bool(values.get("has_offensive_flag")), "metoo_radius_m": radius}
 
 
 def _check_unique_names(values: dict, category: Category | None) -> None:
