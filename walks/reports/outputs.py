@@ -256,6 +256,8 @@ def report_pdf(report: FaultReport, locale: str = "sv", with_maps: bool = True, 
                     [_("SWEREF 99 TM"), f"N {view.north:.1f}  E {view.east:.1f}"],
                     [_("Address"), para(view.address or "–")],
                     [_("Observed"), view.observed_at]]
+            if view.metoo:
+                rows.append([_("Me too"), _("%(n)s more walkers noted this", n=view.metoo)])
             table = Table(rows, colWidths=[3.6 * cm, 13.7 * cm])
             table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                        ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
