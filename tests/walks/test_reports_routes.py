@@ -13,6 +13,7 @@ from PIL import Image
 from tests.conftest import csrf_token_from
 from walks.extensions import db
 from walks.models import FaultReport, Observation, Photo, RoutingRule
+from walks.open311.service import create_api_key
 from walks.reports import service
 
 ESTATE = {"type": "Polygon", "coordinates": [[
@@ -119,7 +120,7 @@ def test_edit_and_delete_a_rule(client, login, make, world):
 
 
 def test_a_viewer_cannot_change_rules_or_build_reports(client, login, make, world):
-    login(make.user(role="viewer"))
+    login(make.user(role="viewer", areas=[world["area"]]))
     data = {"csrf_token": token(client), "category_id": make.category("graffiti").id,
             "organization_id": world["city"].id}
     assert client.post(f"/areas/{world['area'].id}/routing", data=data).status_code == 403
@@ -314,6 +315,8 @@ def test_observation_resolved_via_report_is_closed_in_open311(client, login, wor
     csrf = token(client)
     client.post(f"/reports/{city.id}/send", data={"csrf_token": csrf})
     client.post(f"/reports/{city.id}/status", data={"csrf_token": csrf, "status": "resolved", "reason": ""})
-    (read,) = client.get(f"/open311/v2/requests/{world['lamp'].id}.json").get_json()
+    key = create_api_key("stadens-system", world["city"].id)
+    db.session.commit()
+    (read,) = client.get(f"/open311/v2/requests/{world['lamp'].id}.json?api_key={key}").get_json()
     assert read["status"] == "closed" and read["agency_responsible"] == "Stadsmiljöförvaltningen"
     assert db.session.get(Observation, world["lamp"].id).status == "resolved"

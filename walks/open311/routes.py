@@ -116,7 +116,7 @@ def service_definition(code: str, fmt: str):
 
 @bp.get(f"/v2/requests.{FORMAT}")
 def requests_list(fmt: str):
-    found = service.search_requests(request.args)
+    found = service.search_requests(request.args, service.optional_api_key(request.args.get("api_key")))
     return render(fmt, [service.request_dict(o, _locale()) for o in found], "service_requests", "request")
 
 
@@ -130,13 +130,13 @@ def requests_create(fmt: str):
 
 @bp.get(f"/v2/requests/<request_id>.{FORMAT}")
 def request_detail(request_id: str, fmt: str):
-    observation = service.find_request(request_id)
+    observation = service.find_request(request_id, service.optional_api_key(request.args.get("api_key")))
     return render(fmt, [service.request_dict(observation, _locale())], "service_requests", "request")
 
 
 @bp.get(f"/v2/tokens/<token>.{FORMAT}")
 def token(token: str, fmt: str):
-    observation = service.find_token(token)
+    observation = service.find_token(token, service.optional_api_key(request.args.get("api_key")))
     return render(fmt, [{"service_request_id": str(observation.id), "token": token}],
                   "service_requests", "request")
 

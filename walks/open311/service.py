@@ -15,7 +15,9 @@ from flask_babel import lazy_gettext as _l
 from .. import geo
 from ..categories.service import theme_name
 from ..extensions import db
-from ..models import ApiKey, Area, Category, FaultReport, FaultReportItem, Observation, audit, hash_token, utcnow
+from ..models import (ApiKey, Area, Category, FaultReport, FaultReportItem, Observation, Organization, Walk, audit,
+                      hash_token, utcnow)
+from ..observations import visible
 
 DESCRIPTION_MAX = 4000
 MAX_RANGE = dt.timedelta(days=90)
@@ -37,18 +39,21 @@ class Open311Error(Exception):
 
 # --- API keys ---------------------------------------------------------------------------------------
 
-def create_api_key(name: str) -> str:
-    """Make a key for an Open311 client; only its sha256 is stored. Returns the key (shown once)."""
+def create_api_key(name: str, organization_id: int | None = None) -> str:
+    """Make a key for an Open311 client, belonging to a body (it reads the requests sent to that body).
+    Only its sha256 is stored. Returns the key (shown once)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValueError(_l("Give the key a name of 1–100 characters."))
     if db.session.scalar(sa.select(ApiKey).where(ApiKey.name == name)):
         raise ValueError(_l("A key named %(name)s already exists.", name=name))
+    if organization_id is not None and db.session.get(Organization, organization_id) is None:
+        raise ValueError(_l("No actor has the id %(id)s.", id=organization_id))
     key = secrets.token_urlsafe(32)
-    api_key = ApiKey(name=name, key_hash=hash_token(key))
+    api_key = ApiKey(name=name, key_hash=hash_token(key), organization_id=organization_id)
     db.session.add(api_key)
     db.session.flush()
-    audit(None, api_key, "create", name=name)
+    audit(None, api_key, "create", name=name, organization_id=organization_id)
     return key
 
 
@@ -70,6 +75,11 @@ def check_api_key(key: str | None) -> ApiKey:
     if api_key is None or api_key.revoked_at is not None:
         raise Open311Error(403, _l("The api_key is not valid."))
     return api_key
+
+
+def optional_api_key(key: str | None) -> ApiKey | None:
+    """Reading needs no key; a key that is given must be valid."""
+    return check_api_key(key) if key else None
 
 
 # --- services ---------------------------------------------------------------------------------------
@@ -118,30 +128,41 @@ def parse_datetime(raw: str, name: str) -> dt.datetime:
     return value
 
 
-def public_observations():
-    return sa.select(Observation).where(Observation.hidden.is_(False), Observation.merged_into_id.is_(None))
+def readable_observations(api_key: ApiKey | None = None):
+    """The service requests a client may read. Nothing a walker wrote is public by default: only the
+    fault items of areas whose coordinator publishes them, and, with a key, those sent to its body."""
+    published = sa.select(Area.id).where(Area.open311_public.is_(True))
+    readable = sa.and_(
+        sa.or_(Observation.area_id.in_(published),
+               Observation.walk_id.in_(sa.select(Walk.id).where(Walk.area_id.in_(published)))),
+        Observation.category_id.in_(sa.select(Category.id).where(Category.is_fault.is_(True))))
+    if api_key is not None and api_key.organization_id is not None:
+        sent_to_body = sa.select(FaultReportItem.observation_id).join(FaultReport).where(
+            FaultReport.organization_id == api_key.organization_id, FaultReport.status != "draft")
+        readable = sa.or_(readable, Observation.id.in_(sent_to_body))
+    return sa.select(Observation).where(visible(), readable)
 
 
-def find_request(request_id: str) -> Observation:
+def find_request(request_id: str, api_key: ApiKey | None = None) -> Observation:
     if not request_id.isdigit():
         raise Open311Error(404, _l("No service request has the id %(id)s.", id=request_id))
-    found = db.session.scalar(public_observations().where(Observation.id == int(request_id)))
+    found = db.session.scalar(readable_observations(api_key).where(Observation.id == int(request_id)))
     if found is None:
         raise Open311Error(404, _l("No service request has the id %(id)s.", id=request_id))
     return found
 
 
-def find_token(token: str) -> Observation:
-    found = db.session.scalar(public_observations().where(Observation.uuid == token))
+def find_token(token: str, api_key: ApiKey | None = None) -> Observation:
+    found = db.session.scalar(readable_observations(api_key).where(Observation.uuid == token))
     if found is None:
         raise Open311Error(404, _l("No service request has the token %(token)s.", token=token))
     return found
 
 
-def search_requests(args) -> list[Observation]:
+def search_requests(args, api_key: ApiKey | None = None) -> list[Observation]:
     """GET requests with the spec's filters; service_request_id overrides the others."""
     ids = args.get("service_request_id", "").strip()
-    query = public_observations()
+    query = readable_observations(api_key)
     if ids:
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
         numbers = [int(part) for part in wanted if part.isdigit()]
