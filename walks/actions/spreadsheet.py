@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..extensions import db
 from ..models import ActionItem, Area, Organization
+from ..web import DomainError
 from . import service
 
 SHEET_NAME = "Åtgärdsplan"
@@ -157,8 +158,8 @@ def export_csv(area: Area) -> str:
 
 # --- Import ----------------------------------------------------------------------------------------
 
-class ImportFileError(ValueError):
-    """The upload is not a workbook we can read."""
+class ImportFileError(DomainError):
+    """The upload is not a workbook we can read (shown next to the file field)."""
 
 
 @dataclass
@@ -227,7 +228,7 @@ def read_workbook(stream):
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # openpyxl raises zipfile, KeyError, XML and its own errors for a non-XLSX file
         raise ImportFileError(_l("The file is not an Excel workbook (.xlsx). Export the plan, edit it in a "
-                                 "spreadsheet program and save it as .xlsx.")) from None
+                                 "spreadsheet program and save it as .xlsx."), "file") from None
     sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
     return workbook, sheet
 
