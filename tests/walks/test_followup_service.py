@@ -184,9 +184,14 @@ def test_area_figures_with_known_answers(data):
     assert (figures["faults"]["resolved"], figures["faults"]["open"]) == (3, 2)
     # Resolved after 10 days (report resolved_at), 4.5 and 2 days (item updated_at): the median is 4.5.
     assert figures["faults"]["median_days_to_resolve"] == 4.5
+    # What became of the faults (observations.outcome_counts): reported = in a sent report or taken up.
     assert [w["faults"] for w in figures["walks"]] == [
-        {"sent": 4, "resolved": 2}, {"sent": 1, "resolved": 1}, {"sent": 0, "resolved": 0}]
-    assert figures["faults"]["outside_walks"] == {"sent": 1, "resolved": 0}
+        {"total": 4, "reported": 4, "resolved": 1, "dismissed": 1, "unresolved": 2},
+        {"total": 2, "reported": 1, "resolved": 1, "dismissed": 0, "unresolved": 1},
+        {"total": 0, "reported": 0, "resolved": 0, "dismissed": 0, "unresolved": 0}]
+    assert figures["faults"]["outside_walks"] == {"total": 1, "reported": 1, "resolved": 0, "dismissed": 0,
+                                                  "unresolved": 1}
+    assert figures["outcomes"] == {"total": 7, "reported": 6, "resolved": 2, "dismissed": 1, "unresolved": 4}
     assert figures["actions"] == {
         "total": 6, "overdue": 2,
         "by_status": {"proposed": 1, "planned": 1, "in_progress": 2, "done": 1, "cancelled": 1}}

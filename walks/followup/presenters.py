@@ -53,11 +53,11 @@ def dashboard_charts(figures: dict, locale: str) -> list[dict]:
     fault_rows = list(walks)
     fault_labels = list(labels)
     outside = figures["faults"]["outside_walks"]
-    if outside["sent"]:
+    if outside["total"]:
         fault_rows.append({"faults": outside})
         fault_labels.append(str(_l("Not from a walk")))
-    faults = [{"label": str(_l("Faults sent")), "color": "#1f6fb2",
-               "values": [r["faults"]["sent"] for r in fault_rows]},
+    faults = [{"label": str(_l("Faults reported")), "color": "#1f6fb2",
+               "values": [r["faults"]["reported"] for r in fault_rows]},
               {"label": str(_l("Faults resolved")), "color": "#2e8540",
                "values": [r["faults"]["resolved"] for r in fault_rows]}]
     statuses = [str(ACTION_STATUS_LABELS[s]) for s in ACTION_STATUSES]
@@ -77,11 +77,11 @@ def dashboard_charts(figures: dict, locale: str) -> list[dict]:
          "table": _table([_l("Walk")] + [s["label"] for s in safety] + [_l("Mean (0–3)")],
                          [[label] + [s["values"][i] for s in safety] + [number(walks[i]["safety"]["mean"])]
                           for i, label in enumerate(labels)])},
-        {"id": "faults", "heading": _l("Fault reports: sent and resolved"),
+        {"id": "faults", "heading": _l("Faults: reported and resolved"),
          "svg": bar_chart(faults, fault_labels, title=str(_l("Faults reported and resolved per walk")),
                           chart_id="chart-faults", stacked=False, empty_text=str(_l("No faults reported yet."))),
-         "table": _table([_l("Walk"), _l("Faults sent"), _l("Faults resolved")],
-                         [[label, r["faults"]["sent"], r["faults"]["resolved"]]
+         "table": _table([_l("Walk"), _l("Faults found"), _l("Faults reported"), _l("Faults resolved")],
+                         [[label, r["faults"]["total"], r["faults"]["reported"], r["faults"]["resolved"]]
                           for label, r in zip(fault_labels, fault_rows)])},
         {"id": "actions", "heading": _l("Actions by status"),
          "svg": bar_chart(actions, statuses, title=str(_l("Actions in the action plan by status")),

@@ -6,18 +6,18 @@ import datetime as dt
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from ..extensions import db
+from .. import access
 from ..models import Area, Observation, Walk
-from ..web import fail, get_or_fail
+from ..web import fail
 from . import presenters, service
 
 bp = Blueprint("followup", __name__)
 
 
 def _area(area_id: int) -> Area:
-    return get_or_fail(Area, area_id, _("There is no area with that number."))
+    return access.get_visible(current_user, Area, area_id, message=_("There is no area with that number."))
 
 
 def _locale() -> str:
@@ -69,10 +69,8 @@ def _walk_arg(name: str) -> Walk | None:
         return None
     if not (raw.isascii() and raw.isdigit()):
         fail(400, _("The walk to compare must be given by its number, not “%(value)s”.", value=raw[:40]))
-    walk = db.session.get(Walk, int(raw)) if len(raw) <= 12 else None
-    if walk is None:
-        fail(404, _("There is no walk number %(number)s.", number=raw))
-    return walk
+    return access.get_visible(current_user, Walk, int(raw) if len(raw) <= 12 else None,
+                              message=_("There is no walk number %(number)s.", number=raw))
 
 
 def _pair(area: Area) -> tuple[Walk | None, Walk | None]:
@@ -82,10 +80,7 @@ def _pair(area: Area) -> tuple[Walk | None, Walk | None]:
     before, after = before or first, after or latest
     if before is None or after is None:
         return None, None
-    try:
-        service.check_pair(before, after, area)
-    except service.CompareError as error:
-        fail(400, error)
+    service.check_pair(before, after, area)
     return before, after
 
 

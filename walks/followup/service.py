@@ -17,19 +17,16 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import (ACTION_STATUSES, SAFETY_RATINGS, THEMES, ActionItem, Area, Category, FaultReport,
                       FaultReportItem, Observation, Walk)
+from ..observations import in_area, outcome_counts, visible
+from ..web import DomainError
 
 SENT_STATUSES = ("sent", "acknowledged", "resolved", "rejected")
 ACTION_CLOSED = ("done", "cancelled")
 FAULT_CLOSED = ("resolved", "dismissed")
 
 
-class CompareError(ValueError):
+class CompareError(DomainError):
     """Two walks that cannot be compared; the message says why."""
-
-
-def _visible():
-    """The observations that count: not hidden, not merged into another."""
-    return sa.and_(Observation.hidden.is_(False), Observation.merged_into_id.is_(None))
 
 
 def visible_observations(walk_ids) -> list[Observation]:
@@ -38,7 +35,7 @@ def visible_observations(walk_ids) -> list[Observation]:
         return []
     return list(db.session.scalars(
         sa.select(Observation)
-        .where(Observation.walk_id.in_(list(walk_ids)), _visible())
+        .where(Observation.walk_id.in_(list(walk_ids)), visible())
         .options(selectinload(Observation.category))
         .order_by(Observation.observed_at, Observation.id)))
 
@@ -80,22 +77,15 @@ def resolve_days(status: str, sent_at: dt.datetime | None, report_resolved_at: d
     return days_between(sent_at, end)
 
 
-def fault_figures(area: Area, walk_ids) -> dict:
-    """Items of sent reports about this area's observations (by the observation's area or walk)."""
-    in_area = sa.or_(Observation.area_id == area.id, Observation.walk_id.in_(list(walk_ids) or [-1]))
+def fault_figures(area: Area) -> dict:
+    """The recipients' answers: items of sent reports about this area's observations (by the
+    observation's area or walk), and what became of the area's faults not found on a walk."""
     rows = db.session.execute(
-        sa.select(FaultReportItem.status, Observation.walk_id, FaultReport.sent_at, FaultReport.resolved_at,
-                  FaultReportItem.updated_at)
+        sa.select(FaultReportItem.status, FaultReport.sent_at, FaultReport.resolved_at, FaultReportItem.updated_at)
         .join(FaultReport, FaultReportItem.report_id == FaultReport.id)
         .join(Observation, FaultReportItem.observation_id == Observation.id)
-        .where(in_area, FaultReportItem.status.in_(SENT_STATUSES))).all()
+        .where(in_area(area), FaultReportItem.status.in_(SENT_STATUSES))).all()
     by_status = Counter(row.status for row in rows)
-    per_walk = {walk_id: {"sent": 0, "resolved": 0} for walk_id in walk_ids}
-    outside = {"sent": 0, "resolved": 0}
-    for row in rows:
-        bucket = per_walk.get(row.walk_id, outside)
-        bucket["sent"] += 1
-        bucket["resolved"] += row.status == "resolved"
     days = (resolve_days(row.status, row.sent_at, row.resolved_at, row.updated_at) for row in rows)
     return {
         "sent": len(rows),
@@ -103,8 +93,7 @@ def fault_figures(area: Area, walk_ids) -> dict:
         "resolved": by_status.get("resolved", 0),
         "open": by_status.get("sent", 0) + by_status.get("acknowledged", 0),
         "median_days_to_resolve": median(d for d in days if d is not None),
-        "per_walk": per_walk,
-        "outside_walks": outside,
+        "outside_walks": outcome_counts(sa.and_(in_area(area), Observation.walk_id.is_(None))),
     }
 
 
@@ -130,7 +119,7 @@ def _counts_per_walk(walk_ids, column) -> dict[int, Counter]:
         rows = db.session.execute(
             sa.select(Observation.walk_id, column, sa.func.count())
             .join(Category, Observation.category_id == Category.id)
-            .where(Observation.walk_id.in_(list(walk_ids)), _visible())
+            .where(Observation.walk_id.in_(list(walk_ids)), visible())
             .group_by(Observation.walk_id, column))
         for walk_id, value, count in rows:
             counts[walk_id][value] = count
@@ -143,7 +132,6 @@ def area_figures(area: Area, today: dt.date) -> dict:
     walk_ids = [w.id for w in walks]
     themes = _counts_per_walk(walk_ids, Category.theme)
     ratings = _counts_per_walk(walk_ids, Observation.safety)
-    faults = fault_figures(area, walk_ids)
     walk_rows = [{
         "id": walk.id,
         "title": walk.title,
@@ -152,14 +140,15 @@ def area_figures(area: Area, today: dt.date) -> dict:
         "observations": sum(themes[walk.id].values()),
         "themes": {theme: themes[walk.id].get(theme, 0) for theme in THEMES},
         "safety": safety_summary(ratings[walk.id]),
-        "faults": faults["per_walk"][walk.id],
+        "faults": outcome_counts(Observation.walk_id == walk.id),
     } for walk in walks]
     return {
         "area": {"id": area.id, "name": area.name},
         "today": today,
         "walks": walk_rows,
         "observations": sum(row["observations"] for row in walk_rows),
-        "faults": {key: value for key, value in faults.items() if key != "per_walk"},
+        "outcomes": outcome_counts(in_area(area)),
+        "faults": fault_figures(area),
         "actions": action_figures(area, today),
     }
 
@@ -205,6 +194,7 @@ def compare_walks(before: Walk, after: Walk) -> dict:
              "change": count_after.get(category.id, 0) - count_before.get(category.id, 0)}
             for category in sorted(categories.values(), key=lambda c: (c.sort_order, c.id))]
     faults = [o for o in first if o.category.is_fault]
+    outcomes = outcome_counts(Observation.walk_id == before.id)
     return {
         "before": {"walk": before, "observations": len(first),
                    "safety": safety_summary(Counter(o.safety for o in first))},
@@ -212,9 +202,8 @@ def compare_walks(before: Walk, after: Walk) -> dict:
                   "safety": safety_summary(Counter(o.safety for o in second))},
         "categories": rows,
         "faults": {
-            "total": len(faults),
-            "resolved": sum(o.status == "resolved" for o in faults),
-            "dismissed": sum(o.status == "dismissed" for o in faults),
+            "total": outcomes["total"], "reported": outcomes["reported"],
+            "resolved": outcomes["resolved"], "dismissed": outcomes["dismissed"],
             "open": [o for o in faults if o.status not in FAULT_CLOSED],
         },
         "points": {"before": first, "after": second},
@@ -255,7 +244,8 @@ def comparison_json(comparison: dict, locale: str) -> dict:
                         "before": row["before"], "after": row["after"], "change": row["change"]}
                        for row in comparison["categories"]],
         "faults_from_first_walk": {
-            "total": faults["total"], "resolved": faults["resolved"], "dismissed": faults["dismissed"],
+            "total": faults["total"], "reported": faults["reported"], "resolved": faults["resolved"],
+            "dismissed": faults["dismissed"],
             "open": [{"id": o.id, "category": o.category.code, "text": o.text, "status": o.status,
                       "lat": o.lat, "lon": o.lon} for o in faults["open"]],
         },
