@@ -352,7 +352,8 @@ def report_writes(world):
             (f"/reports/{city.id}/items/{item}/address", {"address": "x"}), (f"/reports/{city.id}/delete", {}),
             (f"/reports/{city.id}/send", {}), (f"/walks/{world['walk'].id}/reports", {}),
             (f"/areas/{area}/routing", {"category_id": "1", "organization_id": str(world["city"].id)}),
-            (f"/areas/{area}/routing/{rule.id}/delete", {}), (f"/areas/{area}/routing/open311", {"open311_public": "y"})]
+            (f"/areas/{area}/routing/{rule.id}/delete", {}),
+            (f"/areas/{area}/routing/open311", {"open311_public": "y"})]
 
 
 def test_a_coordinator_of_another_area_finds_no_report_here(client, login, world, people):

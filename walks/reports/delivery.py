@@ -11,14 +11,17 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import FaultReport
+from ..web import DomainError
 from . import outputs, service
 
 OPEN311_TIMEOUT = (5, 20)  # connect, read (seconds)
 OPEN311_DESCRIPTION_MAX = 4000
 
 
-class DeliveryError(Exception):
+class DeliveryError(DomainError):
     """The recipient's server refused or could not be reached; str() says why."""
+
+    status = 502
 
 
 def deliver(report: FaultReport, user, locale: str = "sv") -> bool:

@@ -190,8 +190,8 @@ def new_from_walk(walk_id: int):
 
 def _render_detail(report: FaultReport, status: int = 200, error: str | None = None, cover_form=None):
     locale = _locale()
-    others = [d for d in service.draft_reports(current_user) if d.id != report.id and access.can_edit(current_user, d)] \
-        if report.status == "draft" else []
+    others = [d for d in service.draft_reports(current_user)
+              if d.id != report.id and access.can_edit(current_user, d)] if report.status == "draft" else []
     move_form = MoveForm()
     move_form.target_id.choices = [SelectChoice(str(d.id), f"{d.reference} – {d.organization.name}")
                                    for d in others]
