@@ -192,7 +192,7 @@ def test_export_and_import_over_http(client, login, area_setup):
 @pytest.mark.parametrize("cell, value, shown", [
     (9, "snart", "inte ett datum"),
     (4, "Okänd AB", "Okänd aktör"),
-    (15, "Klar", "kan inte bli"),
+    (15, "Färdig", "Okänt värde"),
 ])
 def test_import_errors_are_listed_on_the_page(client, login, area_setup, cell, value, shown):
     user = login()

@@ -76,6 +76,21 @@ def allowed_next(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
 
 
+def status_path(old: str, new: str) -> list[str]:
+    """The shortest chain of allowed changes from old to new (old itself left out; [] when equal)."""
+    paths = {old: []}
+    queue = [old]
+    while queue and new not in paths:
+        status = queue.pop(0)
+        for following in TRANSITIONS.get(status, ()):
+            if following not in paths:
+                paths[following] = paths[status] + [following]
+                queue.append(following)
+    if new not in paths:
+        raise InvalidTransition(old, new)
+    return paths[new]
+
+
 def check_transition(old: str, new: str) -> None:
     if new not in ACTION_STATUSES:
         raise ActionError({"status": _l("Unknown status “%(status)s”.", status=new)})
