@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from walks.actions import service, spreadsheet
 from walks.extensions import db
-from walks.models import ActionItem, Meeting
+from walks.models import ActionItem, ActionUpdate, Meeting
 
 from ..conftest import csrf_token_from
 
@@ -186,7 +186,8 @@ def test_export_and_import_over_http(client, login, area_setup):
     db.session.refresh(action)
     assert action.due_date == dt.date(2026, 9, 1)
     csv_response = client.get(f"/areas/{area.id}/actions.csv")
-    assert csv_response.mimetype == "text/csv" and "Klart senast" in csv_response.get_data(True)
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
+    assert "Klart senast" in csv_response.get_data(True)
 
 
 @pytest.mark.parametrize("cell, value, shown", [
@@ -357,3 +358,14 @@ def test_the_actor_list_offers_only_actors_the_coordinator_may_see(client, login
                            data=action_form(organization_id=str(hidden.id), csrf_token=token(client)))
     assert response.status_code == 400 and db.session.scalar(
         sa.select(sa.func.count()).select_from(ActionItem).where(ActionItem.organization_id == hidden.id)) == 0
+
+
+def test_the_action_log_shows_the_areas_local_time(client, login, area_setup):
+    user = login()
+    action = service.create_action(area_setup[0], {"title": "Lampa"}, user)
+    action.updates[0].at = dt.datetime(2026, 1, 15, 12, 0)  # UTC; 13:00 in Göteborg (CET)
+    db.session.add(ActionUpdate(action=action, at=dt.datetime(2026, 7, 1, 21, 30), comment="Sommar"))
+    db.session.commit()
+    page = client.get(f"/actions/{action.id}").get_data(True)
+    assert "2026-01-15 13:00" in page and "2026-07-01 23:30" in page  # CEST in summer
+    assert "UTC" not in page

@@ -235,9 +235,12 @@ def test_print_pdf_csv_and_xlsx(client, login, world):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
     assert len(pdf.data) > 3000
 
-    text = client.get(f"/reports/{city.id}.csv").data.decode("utf-8-sig")
+    csv_response = client.get(f"/reports/{city.id}.csv")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
+    text = csv_response.data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert len(rows) == 3 and rows[1][0] == city.reference
+    assert rows[0][11] == "Status" and {r[11] for r in rows[1:]} == {"Utkast"}  # words, not the code "draft"
     lamp_row = next(r for r in rows if r[3] == "Lampan är trasig")
     north, east = float(lamp_row[6]), float(lamp_row[7])
     assert 6_400_000 < north < 6_405_000 and 310_000 < east < 325_000  # Göteborg in SWEREF 99 TM
@@ -249,6 +252,7 @@ def test_print_pdf_csv_and_xlsx(client, login, world):
     values = list(sheet.iter_rows(values_only=True))
     assert len(values) == 3 and values[0][0] == "Referens"
     assert {v[3] for v in values[1:]} == {"Lampan är trasig", "'=HYPERLINK(\"x\")"}
+    assert {v[11] for v in values[1:]} == {"Utkast"}
 
 
 def test_photos_of_a_draft_are_not_public(client, login, world, app):

@@ -1,7 +1,7 @@
 """Turn the follow-up figures into charts and tables with translated labels (needs a request)."""
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from flask_babel import format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 
 from ..categories.service import theme_name
@@ -26,7 +26,7 @@ BEFORE_COLOUR, AFTER_COLOUR = "#1f6fb2", "#d35400"
 def walk_label(walk_or_row) -> str:
     title = walk_or_row["title"] if isinstance(walk_or_row, dict) else walk_or_row.title
     starts = walk_or_row["starts_at"] if isinstance(walk_or_row, dict) else walk_or_row.starts_at
-    return f"{title} ({starts.date().isoformat()})"
+    return f"{title} ({format_datetime(starts, 'yyyy-MM-dd')})"
 
 
 def number(value) -> str:

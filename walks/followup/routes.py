@@ -6,6 +6,7 @@ import datetime as dt
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
 from .. import access
@@ -25,7 +26,8 @@ def _locale() -> str:
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    """The date where the collaboration is (the app's time zone), not the server's."""
+    return to_user_timezone(dt.datetime.now(dt.timezone.utc)).date()
 
 
 def observation_link(observation: Observation) -> str | None:
