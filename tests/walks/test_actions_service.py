@@ -171,13 +171,30 @@ def test_plan_filters_and_overdue(setup):
     assert service.is_overdue(late, TODAY) and not service.is_overdue(soon, TODAY)
     assert not service.is_overdue(done, TODAY)
     assert service.plan(area) == [late, soon, done]
-    assert service.plan(area, organization_id=org.id) == [late]
-    assert service.plan(area, organization_id=0) == [soon, done]
-    assert service.plan(area, horizon="medium") == [soon]
-    assert service.plan(area, status="done") == [done]
-    assert service.plan(area, overdue_only=True, today=TODAY) == [late]
+    assert service.plan(area, service.PlanFilters(actor=str(org.id))) == [late]
+    assert service.plan(area, service.PlanFilters(actor="none")) == [soon, done]
+    assert service.plan(area, service.PlanFilters(horizon="medium")) == [soon]
+    assert service.plan(area, service.PlanFilters(status="done")) == [done]
+    assert service.plan(area, service.PlanFilters(overdue_only=True), today=TODAY) == [late]
     counts = service.status_counts(area, TODAY)
     assert counts["in_progress"] == 1 and counts["done"] == 1 and counts["overdue"] == 1
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({}, service.PlanFilters()),
+    ({"status": "done", "horizon": "long", "actor": "12", "overdue": "1"},
+     service.PlanFilters("done", "long", "12", True)),
+    ({"status": "klar", "horizon": "evig", "actor": "tolv", "overdue": "ja"}, service.PlanFilters()),
+    ({"actor": "none"}, service.PlanFilters(actor="none")),
+    ({"actor": "1" * 40}, service.PlanFilters()),
+    ({"actor": "١٢"}, service.PlanFilters()),  # digits, but not ASCII
+])
+def test_plan_filters_from_args_ignore_what_they_do_not_know(args, expected):
+    assert service.PlanFilters.from_args(args) == expected
+
+
+def test_plan_filters_are_true_when_they_filter():
+    assert not service.PlanFilters() and service.PlanFilters(overdue_only=True)
 
 
 def test_meeting_overview_groups_due_and_lists_changes_since_last_meeting(setup, make):

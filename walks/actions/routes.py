@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from .. import access
 from ..extensions import db
-from ..models import ACTION_HORIZONS, ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
+from ..models import ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
 from ..web import ButtonForm, Saved, editor_required, fail, save
 from . import service, spreadsheet
 from .forms import ActionForm, CommentForm, ImportForm, MeetingForm, StatusForm
@@ -131,19 +131,12 @@ def index(area_id: int | None):
         return render_template("actions/areas.html", areas=areas,
                                counts={a.id: service.status_counts(a, today()) for a in areas}, **_labels())
     area = _area(area_id)
-    status = request.args.get("status", "")
-    status = status if status in ACTION_STATUSES else ""
-    horizon = request.args.get("horizon", "")
-    horizon = horizon if horizon in ACTION_HORIZONS else ""
-    actor = request.args.get("actor", "")
-    organization_id = 0 if actor == "none" else (int(actor) if actor.isdigit() else None)
-    overdue_only = request.args.get("overdue") == "1"
-    actions = service.plan(area, status, organization_id, horizon, overdue_only, today())
+    filters = service.PlanFilters.from_args(request.args)
+    actions = service.plan(area, filters, today())
     used = sa.select(ActionItem.organization_id).where(ActionItem.area_id == area.id)
     used_orgs = db.session.scalars(sa.select(Organization).where(Organization.id.in_(used))
                                    .order_by(Organization.name))
-    return render_template("actions/plan.html", area=area, actions=actions, status=status, horizon=horizon,
-                           actor=actor, overdue_only=overdue_only, actors=list(used_orgs),
+    return render_template("actions/plan.html", area=area, actions=actions, filters=filters, actors=list(used_orgs),
                            counts=service.status_counts(area, today()), **_labels())
 
 

@@ -11,6 +11,7 @@ a cancelled one can be proposed again. Everything else is refused by `transition
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -362,22 +363,48 @@ def unlink_observation(action: ActionItem, observation: Observation, user) -> Ac
 
 # --- Reading the plan ------------------------------------------------------------------------------
 
-def plan(area: Area, status: str = "", organization_id: int | None = None, horizon: str = "",
-         overdue_only: bool = False, today: dt.date | None = None) -> list[ActionItem]:
+@dataclass(frozen=True)
+class PlanFilters:
+    """The plan's filters. actor: "" (all), "none" (no responsible actor yet) or an actor's id."""
+    status: str = ""
+    horizon: str = ""
+    actor: str = ""
+    overdue_only: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "PlanFilters":
+        """Unknown values are ignored (a filter is a view, never an error)."""
+        actor = args.get("actor", "")
+        return cls(status=args.get("status", "") if args.get("status") in ACTION_STATUSES else "",
+                   horizon=args.get("horizon", "") if args.get("horizon") in ACTION_HORIZONS else "",
+                   actor=actor if actor == "none" or (actor.isascii() and actor.isdigit() and len(actor) < 10)
+                   else "",
+                   overdue_only=args.get("overdue") == "1")
+
+    @property
+    def organization_id(self) -> int | None:
+        """0 for "no actor yet", an id, or None for all."""
+        return 0 if self.actor == "none" else (int(self.actor) if self.actor else None)
+
+    def __bool__(self) -> bool:
+        return self != PlanFilters()
+
+
+def plan(area: Area, filters: PlanFilters = PlanFilters(), today: dt.date | None = None) -> list[ActionItem]:
     """The area's action items, open ones first by due date (no date last), then finished ones."""
     query = sa.select(ActionItem).where(ActionItem.area_id == area.id).options(
         selectinload(ActionItem.organization), selectinload(ActionItem.contact),
         selectinload(ActionItem.observations))
-    if status:
-        query = query.where(ActionItem.status == status)
-    if organization_id == 0:
+    if filters.status:
+        query = query.where(ActionItem.status == filters.status)
+    if filters.organization_id == 0:
         query = query.where(ActionItem.organization_id.is_(None))
-    elif organization_id:
-        query = query.where(ActionItem.organization_id == organization_id)
-    if horizon:
-        query = query.where(ActionItem.horizon == horizon)
+    elif filters.organization_id:
+        query = query.where(ActionItem.organization_id == filters.organization_id)
+    if filters.horizon:
+        query = query.where(ActionItem.horizon == filters.horizon)
     items = list(db.session.scalars(query))
-    if overdue_only and today is not None:
+    if filters.overdue_only and today is not None:
         items = [a for a in items if is_overdue(a, today)]
     far = dt.date.max
     return sorted(items, key=lambda a: (a.status not in OPEN_STATUSES, a.due_date or far, a.id))
