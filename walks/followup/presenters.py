@@ -42,7 +42,7 @@ def _table(head, rows) -> dict:
 
 
 def dashboard_charts(figures: dict, locale: str) -> list[dict]:
-    """The dashboard's charts, each with its heading, SVG and the same figures as a table."""
+    """The dashboard's charts, each with its heading, layout and the same figures as a table."""
     walks = figures["walks"]
     labels = [walk_label(row) for row in walks]
     empty = str(_l("No walks with observations yet."))
@@ -65,26 +65,26 @@ def dashboard_charts(figures: dict, locale: str) -> list[dict]:
                 "values": [figures["actions"]["by_status"][s] for s in ACTION_STATUSES]}]
     return [
         {"id": "themes", "heading": _l("Observations per theme and walk"),
-         "svg": bar_chart(themes, labels, title=str(_l("Observations per theme and walk")),
+         "chart": bar_chart(themes, labels, title=str(_l("Observations per theme and walk")),
                           chart_id="chart-themes", empty_text=empty),
          "table": _table([_l("Walk")] + [s["label"] for s in themes] + [_l("Total")],
                          [[label] + [s["values"][i] for s in themes] + [walks[i]["observations"]]
                           for i, label in enumerate(labels)])},
         {"id": "safety", "heading": _l("Perceived safety per walk"),
-         "svg": bar_chart(safety, labels, title=str(_l("Perceived safety per walk: number of observations "
+         "chart": bar_chart(safety, labels, title=str(_l("Perceived safety per walk: number of observations "
                                                        "per rating from 0 very unsafe to 3 safe")),
                           chart_id="chart-safety", empty_text=empty),
          "table": _table([_l("Walk")] + [s["label"] for s in safety] + [_l("Mean (0–3)")],
                          [[label] + [s["values"][i] for s in safety] + [number(walks[i]["safety"]["mean"])]
                           for i, label in enumerate(labels)])},
         {"id": "faults", "heading": _l("Faults: reported and resolved"),
-         "svg": bar_chart(faults, fault_labels, title=str(_l("Faults reported and resolved per walk")),
+         "chart": bar_chart(faults, fault_labels, title=str(_l("Faults reported and resolved per walk")),
                           chart_id="chart-faults", stacked=False, empty_text=str(_l("No faults reported yet."))),
          "table": _table([_l("Walk"), _l("Faults found"), _l("Faults reported"), _l("Faults resolved")],
                          [[label, r["faults"]["total"], r["faults"]["reported"], r["faults"]["resolved"]]
                           for label, r in zip(fault_labels, fault_rows)])},
         {"id": "actions", "heading": _l("Actions by status"),
-         "svg": bar_chart(actions, statuses, title=str(_l("Actions in the action plan by status")),
+         "chart": bar_chart(actions, statuses, title=str(_l("Actions in the action plan by status")),
                           chart_id="chart-actions", stacked=False, empty_text=str(_l("No actions yet."))),
          "note": _l("%(count)s of them overdue: the due date has passed and they are neither done nor cancelled.",
                     count=figures["actions"]["overdue"]),
@@ -111,7 +111,7 @@ def compare_charts(comparison: dict, locale: str) -> list[dict]:
         {"label": str(_l("After")), "color": AFTER_COLOUR, "values": [row["after"] for row in rows]}]
     return [
         {"id": "compare-safety", "heading": _l("Perceived safety"),
-         "svg": bar_chart(safety, labels, title=str(_l("Perceived safety on both walks: number of "
+         "chart": bar_chart(safety, labels, title=str(_l("Perceived safety on both walks: number of "
                                                        "observations per rating from 0 very unsafe to 3 safe")),
                           chart_id="chart-compare-safety", empty_text=str(_l("No observations."))),
          "table": _table([_l("Rating"), _l("Before"), _l("After")],
@@ -119,7 +119,7 @@ def compare_charts(comparison: dict, locale: str) -> list[dict]:
                          + [[_l("Mean (0–3)"), number(before["safety"]["mean"]),
                              number(after["safety"]["mean"])]])},
         {"id": "compare-categories", "heading": _l("Observations per category"),
-         "svg": bar_chart(per_category, [row["category"].name(locale) for row in rows],
+         "chart": bar_chart(per_category, [row["category"].name(locale) for row in rows],
                           title=str(_l("Observations per category, before and after")),
                           chart_id="chart-compare-categories", stacked=False,
                           empty_text=str(_l("No observations."))),
