@@ -284,7 +284,7 @@ def mean_change(comparison: Comparison) -> float | None:
     return None if before is None or after is None else round(after - before, 2)
 
 
-def map_points(comparison: Comparison, locale: str, link: Callable[[Observation], str | None]) -> dict:
+def map_points(comparison: Comparison, locale: str, link: Callable[[Observation], str]) -> dict:
     """The difference map's data: plain values only (the page hands them to Leaflet as JSON)."""
     open_ids = {o.id for o in comparison.faults.open}
 
