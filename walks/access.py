@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
-from .models import (ActionItem, Area, FaultReport, Meeting, Observation, Organization, Participant, Photo,
+from .models import (ActionItem, Area, Contact, FaultReport, Meeting, Observation, Organization, Participant, Photo,
                      RoutingRule, Walk, organization_areas, user_areas)
 from .web import fail
 
@@ -79,12 +79,16 @@ def area_id_of(obj) -> int | None:
 
 
 def can_view(user, obj) -> bool:
+    if isinstance(obj, Contact):  # contacts follow their actor
+        obj = obj.organization
     if isinstance(obj, Organization):
         return can_view_organization(user, obj)
     return can_view_area(user, area_id_of(obj))
 
 
 def can_edit(user, obj) -> bool:
+    if isinstance(obj, Contact):
+        obj = obj.organization
     if isinstance(obj, Organization):
         return can_edit_organization(user, obj)
     return can_edit_area(user, area_id_of(obj))

@@ -104,6 +104,8 @@ class Area(db.Model):
     boundary: Mapped[Optional[dict]] = mapped_column(sa.JSON)  # a GeoJSON Polygon or MultiPolygon
     centre_lat: Mapped[Optional[float]]
     centre_lon: Mapped[Optional[float]]
+    # Its coordinator chose to publish its fault items on the open Open311 API (off: nothing is public).
+    open311_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     walks: Mapped[list["Walk"]] = relationship(back_populates="area", order_by="Walk.starts_at")
     organizations: Mapped[list["Organization"]] = relationship(
@@ -342,6 +344,9 @@ class ApiKey(db.Model):
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[Optional[dt.datetime]]
+    # The body the key belongs to: it sees the requests sent to that body.
+    organization_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organizations.id", ondelete="SET NULL"))
+    organization: Mapped[Optional["Organization"]] = relationship()
 
 
 class ActionItem(db.Model):
