@@ -3,14 +3,24 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import subprocess
+import sys
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
+from sqlalchemy.orm import Session
 
+from app import create_app
+from tests import factories
 from walks import photos
+from walks.extensions import db
+from walks.models import Photo
 
 from .capture_samples import PDF_BYTES, SVG_BYTES, bomb_png, image_bytes, jpeg_bytes, truncated_jpeg
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LIMITS = {"max_bytes": 25 * 1024 * 1024, "max_pixels": 60_000_000}
 
 
@@ -96,31 +106,156 @@ def test_size_limit():
         photos.prepare_photo(data, max_bytes=len(data) - 1, max_pixels=LIMITS["max_pixels"])
 
 
-def test_store_writes_two_random_files_and_remove_deletes_them(tmp_path):
+# ---- files follow the transaction ------------------------------------------------------------
+
+@pytest.fixture
+def session(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'files.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture
+def upload_dir(tmp_path):
+    path = tmp_path / "uploads"
+    path.mkdir()
+    return str(path)
+
+
+def pending(upload_dir) -> list[str]:
+    root = photos.pending_root(upload_dir)
+    return sorted(os.listdir(root)) if os.path.isdir(root) else []
+
+
+def test_files_go_live_when_the_session_commits(session, upload_dir):
     prepared = photos.prepare_photo(jpeg_bytes(), **LIMITS)
-    names = photos.store_photo(prepared, str(tmp_path))
-    assert sorted(os.listdir(tmp_path)) == sorted(names) == sorted([prepared.filename, prepared.thumb_filename])
-    assert all(photos.is_stored_name(n) for n in names)
-    assert (tmp_path / prepared.filename).read_bytes() == prepared.jpeg
-    photos.remove_files(str(tmp_path), names)
-    assert os.listdir(tmp_path) == []
+    row = photos.new_photo(prepared, upload_dir, session)
+    assert (row.filename, row.thumb_filename) == (prepared.filename, prepared.thumb_filename)
+    assert all(photos.is_stored_name(n) for n in (row.filename, row.thumb_filename))
+    assert os.listdir(upload_dir) == [] and len(pending(upload_dir)) == 2  # a folder and its lock
+    session.commit()
+    assert sorted(os.listdir(upload_dir)) == sorted([row.filename, row.thumb_filename])
+    with open(os.path.join(upload_dir, row.filename), "rb") as stored_file:
+        assert stored_file.read() == prepared.jpeg
+    assert pending(upload_dir) == []
 
 
-def test_store_leaves_no_temporary_file_when_writing_fails(tmp_path, monkeypatch):
+def test_files_go_when_the_session_rolls_back(session, upload_dir):
+    photos.new_photo(photos.prepare_photo(jpeg_bytes(), **LIMITS), upload_dir, session)
+    session.rollback()
+    assert os.listdir(upload_dir) == [] and pending(upload_dir) == []
+
+
+def test_files_go_when_the_session_closes_without_commit(session, upload_dir):
+    photos.new_photo(photos.prepare_photo(jpeg_bytes(), **LIMITS), upload_dir, session)
+    session.close()
+    assert os.listdir(upload_dir) == [] and pending(upload_dir) == []
+
+
+def test_a_rolled_back_savepoint_takes_only_its_own_files(session, upload_dir):
+    kept = photos.new_photo(photos.prepare_photo(jpeg_bytes(), **LIMITS), upload_dir, session)
+    savepoint = session.begin_nested()
+    photos.new_photo(photos.prepare_photo(jpeg_bytes(size=(300, 300)), **LIMITS), upload_dir, session)
+    savepoint.rollback()
+    session.commit()
+    assert sorted(os.listdir(upload_dir)) == sorted([kept.filename, kept.thumb_filename])
+
+
+def test_deleted_files_go_on_commit_and_come_back_on_rollback(session, upload_dir):
+    row = photos.new_photo(photos.prepare_photo(jpeg_bytes(), **LIMITS), upload_dir, session)
+    session.commit()
+    names = sorted([row.filename, row.thumb_filename])
+    photos.remove_after_commit(session, upload_dir, names)
+    assert os.listdir(upload_dir) == []
+    session.rollback()
+    assert sorted(os.listdir(upload_dir)) == names
+    photos.remove_after_commit(session, upload_dir, names + ["../escape.jpg", "missingmissingmissingmiss.jpg"])
+    session.commit()
+    assert os.listdir(upload_dir) == [] and pending(upload_dir) == []
+
+
+def test_a_failed_write_leaves_nothing_after_the_rollback(session, upload_dir, monkeypatch):
     prepared = photos.prepare_photo(jpeg_bytes(), **LIMITS)
-    real_replace = os.replace
-    calls = []
+    real_write, calls = photos._write_file, []
 
-    def failing_replace(src, dst):
-        calls.append(dst)
+    def failing_write(path, data):
+        calls.append(path)
         if len(calls) == 2:
             raise OSError("disk full")
-        real_replace(src, dst)
+        real_write(path, data)
 
-    monkeypatch.setattr(photos.os, "replace", failing_replace)
+    monkeypatch.setattr(photos, "_write_file", failing_write)
     with pytest.raises(OSError):
-        photos.store_photo(prepared, str(tmp_path))
-    assert os.listdir(tmp_path) == []
+        photos.new_photo(prepared, upload_dir, session)
+    session.rollback()
+    assert os.listdir(upload_dir) == [] and pending(upload_dir) == []
+
+
+KILLED_WRITER = """
+import os, signal, sys
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from walks import photos
+from tests.walks.capture_samples import jpeg_bytes
+upload_dir = sys.argv[1]
+engine = sa.create_engine("sqlite://")
+with Session(engine) as session:
+    for size in ((400, 200), (300, 300)):
+        row = photos.new_photo(photos.prepare_photo(jpeg_bytes(size=size), max_bytes=10**8, max_pixels=10**8),
+                               upload_dir, session)
+        print(row.filename, row.thumb_filename, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def kill_writer(upload_dir: str) -> list[list[str]]:
+    """A process that writes two photos and is killed before its files are settled."""
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITER, upload_dir], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    return [line.split() for line in done.stdout.splitlines()]
+
+
+def test_recovery_after_a_kill_keeps_files_with_rows_and_removes_the_rest(upload_dir):
+    (first, first_thumb), (second, second_thumb) = kill_writer(upload_dir)
+    assert os.listdir(upload_dir) == [] and len(pending(upload_dir)) == 2
+    assert photos.pending_names(upload_dir) == sorted([first, first_thumb, second, second_thumb])
+    # The first photo's row was committed (the process died before the rename), the second's was not.
+    result = photos.recover_pending(upload_dir, {first, first_thumb})
+    assert sorted(result.finalised) == sorted([first, first_thumb])
+    assert sorted(result.removed) == sorted([second, second_thumb])
+    assert sorted(os.listdir(upload_dir)) == sorted([first, first_thumb]) and pending(upload_dir) == []
+
+
+def test_recovery_leaves_a_live_transaction_alone(session, upload_dir):
+    row = photos.new_photo(photos.prepare_photo(jpeg_bytes(), **LIMITS), upload_dir, session)
+    assert photos.pending_names(upload_dir) == []
+    result = photos.recover_pending(upload_dir, lambda names: set())
+    assert result.removed == [] and result.finalised == []
+    session.commit()
+    assert sorted(os.listdir(upload_dir)) == sorted([row.filename, row.thumb_filename])
+
+
+def test_recovery_removes_half_written_temporary_files_of_older_versions(upload_dir):
+    with open(os.path.join(upload_dir, ".upload-abc.tmp"), "wb") as half:
+        half.write(b"half")
+    assert photos.recover_pending(upload_dir, set()).removed == [".upload-abc.tmp"]
+    assert os.listdir(upload_dir) == []
+
+
+def test_the_app_settles_pending_files_at_start_up(tmp_path, app):
+    upload_dir = app.config["UPLOAD_DIR"]
+    (first, first_thumb), _second = kill_writer(upload_dir)
+    observation = factories.observation()
+    db.session.add(Photo(observation=observation, sha256="0" * 64, filename=first, thumb_filename=first_thumb,
+                         width=1, height=1, bytes=1, original_width=1, original_height=1, original_format="JPEG"))
+    db.session.commit()
+    create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY")},
+                "TESTING": True})
+    assert sorted(os.listdir(upload_dir)) == sorted([first, first_thumb]) and pending(upload_dir) == []
 
 
 @pytest.mark.parametrize("name, ok", [
