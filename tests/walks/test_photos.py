@@ -253,8 +253,10 @@ def test_the_app_settles_pending_files_at_start_up(tmp_path, app):
     db.session.add(Photo(observation=observation, sha256="0" * 64, filename=first, thumb_filename=first_thumb,
                          width=1, height=1, bytes=1, original_width=1, original_height=1, original_format="JPEG"))
     db.session.commit()
-    create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY")},
-                "TESTING": True})
+    restarted = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY")},
+                            "TESTING": True})
+    with restarted.app_context():
+        db.engine.dispose()
     assert sorted(os.listdir(upload_dir)) == sorted([first, first_thumb]) and pending(upload_dir) == []
 
 
