@@ -147,8 +147,111 @@ def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
+# ---- the fast path: a JPEG the phone has already shrunk keeps its compressed data ----------------
+
+ORIENTATION = 0x0112
+EOI, SOS = 0xD9, 0xDA
+# A minimal JFIF header (version 1.1, no density, no thumbnail) in place of whatever APP0 the file had.
+JFIF_APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+# Markers without a length field: TEM, RSTn, SOI (EOI is handled on its own).
+_STANDALONE = {0x01, *range(0xD0, 0xD9)}
+
+
+class _NotPlain(Exception):
+    """A JPEG the fast path does not take (it gets the full re-encode instead)."""
+
+
+def _metadata_marker(marker: int) -> bool:
+    return 0xE0 <= marker <= 0xEF or marker == 0xFE  # APP0–APP15 and COM
+
+
+def _scan_end(data: bytes, pos: int) -> int:
+    """Where the entropy-coded data that starts at pos ends: at the first marker that is not stuffing
+    (0xFF 0x00) or a restart (RSTn)."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            raise _NotPlain
+        follower = data[pos + 1]
+        if follower == 0x00 or 0xD0 <= follower <= 0xD7:
+            pos += 2
+        elif follower == 0xFF:
+            pos += 1
+        else:
+            return pos
+
+
+def _strip_jpeg(data: bytes) -> bytes:
+    """The same JPEG without its APPn and COM segments and without anything after its end (lossless).
+
+    Scan data is copied byte for byte. Raises _NotPlain for what it cannot copy safely: an Adobe APP14
+    (it says how the colours are coded), or a file without a proper structure and end.
+    """
+    if data[:2] != b"\xff\xd8":
+        raise _NotPlain
+    out = [b"\xff\xd8", JFIF_APP0]
+    pos, size = 2, len(data)
+    while pos + 1 < size:
+        if data[pos] != 0xFF:
+            raise _NotPlain
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1  # fill byte
+            continue
+        if marker == EOI:
+            out.append(b"\xff\xd9")
+            return b"".join(out)
+        if marker in _STANDALONE:
+            raise _NotPlain  # RSTn belong inside scan data, SOI only at the start
+        if pos + 4 > size:
+            raise _NotPlain
+        end = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if end <= pos + 3 or end > size or marker == 0xEE:
+            raise _NotPlain
+        if not _metadata_marker(marker):
+            out.append(data[pos:end])
+        pos = end
+        if marker == SOS:
+            scan_end = _scan_end(data, pos)
+            out.append(data[pos:scan_end])
+            pos = scan_end
+    raise _NotPlain
+
+
+def _fast_path(image: Image.Image, data: bytes) -> tuple[bytes, bytes, tuple[int, int]] | None:
+    """Keep a small, upright, plain JPEG as it is, minus its metadata; None when it needs re-encoding.
+
+    The stripped file is checked with a reduced-scale decode (Image.draft: 1/2 to 1/8 of the work),
+    whose result also gives the thumbnail: a file that does not decode is refused like any other.
+    """
+    if image.format != "JPEG" or image.mode not in ("RGB", "L") or max(image.size) > MAX_SIDE:
+        return None
+    try:
+        if image.getexif().get(ORIENTATION, 1) != 1:
+            return None
+    except Exception:  # broken EXIF: re-encode
+        return None
+    try:
+        jpeg = _strip_jpeg(data)
+    except _NotPlain:
+        return None
+    with Image.open(io.BytesIO(jpeg), formats=("JPEG",)) as check:
+        if check.size != image.size or check.mode != image.mode:
+            return None
+        check.draft("RGB", (THUMB_SIDE, THUMB_SIDE))
+        check.load()  # a truncated or corrupt file fails here
+        thumb_image = _to_rgb(check)
+        thumb_image.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+        return jpeg, _encode_jpeg(thumb_image, THUMB_QUALITY), image.size
+
+
 def prepare_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedPhoto:
-    """Check and re-encode one uploaded photo in memory. Raises PhotoError with a clear message."""
+    """Check and encode one uploaded photo in memory. Raises PhotoError with a clear message.
+
+    A JPEG of at most MAX_SIDE px with nothing to turn keeps its compressed data (only its metadata
+    segments go); everything else is decoded, turned upright, shrunk and encoded afresh.
+    Either way the stored photo and its thumbnail carry no EXIF, ICC, XMP or comment.
+    """
     if not data:
         raise PhotoError(_l("The photo is empty."))
     if len(data) > max_bytes:
@@ -157,31 +260,38 @@ def prepare_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedPh
     original_format = image.format
     original_size = image.size
     gps, taken_at = read_exif(image)
-    source = image
     try:
-        if original_format == "JPEG":
-            long_side = max(original_size)
-            if long_side > MIN_DRAFT_SIDE:
-                factor = MIN_DRAFT_SIDE / long_side
-                image.draft("RGB", (max(1, int(original_size[0] * factor)), max(1, int(original_size[1] * factor))))
-        image.load()  # a truncated file fails here (ImageFile.LOAD_TRUNCATED_IMAGES stays False)
-        image = ImageOps.exif_transpose(image)
-        image = _to_rgb(image)
-        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        jpeg = _encode_jpeg(image, JPEG_QUALITY)
-        thumb_image = image.copy()
-        thumb_image.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
-        thumb = _encode_jpeg(thumb_image, THUMB_QUALITY)
-        width, height = image.size
+        fast = _fast_path(image, data)
+        if fast is None:
+            jpeg, thumb, (width, height) = _reencode(image, original_format, original_size)
+        else:
+            jpeg, thumb, (width, height) = fast
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
         raise PhotoError(_l("The photo is damaged or incomplete. Take it again or choose another one.")) \
             from None
     finally:
-        source.close()
+        image.close()
     return PreparedPhoto(
         sha256=sha256_of(data), original_format=original_format, original_width=original_size[0],
         original_height=original_size[1], size_bytes=len(jpeg), jpeg=jpeg, thumb=thumb,
         width=width, height=height, taken_at=taken_at, gps=gps)
+
+
+def _reencode(image: Image.Image, original_format: str, original_size) -> tuple[bytes, bytes, tuple[int, int]]:
+    """Decode (at reduced scale where that still leaves enough pixels), orient, shrink, encode."""
+    if original_format == "JPEG":
+        long_side = max(original_size)
+        if long_side > MIN_DRAFT_SIDE:
+            factor = MIN_DRAFT_SIDE / long_side
+            image.draft("RGB", (max(1, int(original_size[0] * factor)), max(1, int(original_size[1] * factor))))
+    image.load()  # a truncated file fails here (ImageFile.LOAD_TRUNCATED_IMAGES stays False)
+    image = ImageOps.exif_transpose(image)
+    image = _to_rgb(image)
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    jpeg = _encode_jpeg(image, JPEG_QUALITY)
+    thumb_image = image.copy()
+    thumb_image.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return jpeg, _encode_jpeg(thumb_image, THUMB_QUALITY), image.size
 
 
 def random_name() -> str:

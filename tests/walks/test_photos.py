@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
+from PIL import Image, ImageCms
 from sqlalchemy.orm import Session
 
 from app import create_app
@@ -104,6 +104,80 @@ def test_size_limit():
     data = jpeg_bytes()
     with pytest.raises(photos.PhotoError, match="larger than"):
         photos.prepare_photo(data, max_bytes=len(data) - 1, max_pixels=LIMITS["max_pixels"])
+
+
+# ---- the fast path: a small upright JPEG keeps its compressed data --------------------------
+
+def phone_jpeg(size=(2048, 1536), progressive=False, **extra) -> bytes:
+    """What the phone sends: already shrunk and upright, here with every kind of metadata added."""
+    image = Image.merge("RGB", [Image.linear_gradient("L").resize(size), Image.effect_noise(size, 20),
+                                Image.linear_gradient("L").resize(size).transpose(Image.Transpose.ROTATE_180)])
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"
+    exif[0x8825] = {1: "N", 2: (57.0, 43.0, 17.4), 3: "E", 4: (11.0, 57.0, 9.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, progressive=progressive, exif=exif, comment=b"Phone model 12",
+               icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+               xmp=b"<x:xmpmeta>secret place</x:xmpmeta>", **extra)
+    return out.getvalue()
+
+
+def assert_no_metadata(blob: bytes) -> None:
+    image = stored(blob)
+    assert len(image.getexif()) == 0
+    for key in ("exif", "icc_profile", "xmp", "comment", "adobe"):
+        assert key not in image.info, key
+    for secret in (b"Exif", b"Camera maker", b"Phone model", b"secret place", b"ICC_PROFILE"):
+        assert secret not in blob
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_small_upright_jpeg_keeps_its_pixels_and_loses_its_metadata(progressive):
+    data = phone_jpeg(progressive=progressive)
+    prepared = photos.prepare_photo(data, **LIMITS)
+    assert prepared.gps == pytest.approx((57.721500, 11.952500), abs=1e-4)  # read before it went
+    assert_no_metadata(prepared.jpeg)
+    assert_no_metadata(prepared.thumb)
+    # Lossless: the same pixels as the original decodes to, and smaller by the metadata only.
+    with stored(data) as original, stored(prepared.jpeg) as kept:
+        assert kept.size == original.size == (prepared.width, prepared.height) == (2048, 1536)
+        assert kept.tobytes() == original.tobytes()
+    assert len(data) - 5000 < len(prepared.jpeg) < len(data)
+    assert max(stored(prepared.thumb).size) == photos.THUMB_SIDE
+
+
+def test_anything_after_the_end_of_the_image_is_dropped():
+    data = phone_jpeg(size=(800, 600)) + b"\xff\xd8appended second picture with a secret place\xff\xd9"
+    prepared = photos.prepare_photo(data, **LIMITS)
+    assert prepared.jpeg.endswith(b"\xff\xd9") and b"appended" not in prepared.jpeg
+
+
+@pytest.mark.parametrize("make_data, size", [
+    (lambda: jpeg_bytes(size=(1000, 800), orientation=6), (800, 1000)),  # turned upright
+    (lambda: phone_jpeg(size=(3000, 2000)), (2048, 1365)),               # shrunk
+    (lambda: image_bytes("PNG"), (300, 200)),
+], ids=["oriented", "too-large", "png"])
+def test_everything_else_is_re_encoded_without_metadata(make_data, size):
+    prepared = photos.prepare_photo(make_data(), **LIMITS)
+    assert stored(prepared.jpeg).size == size
+    assert_no_metadata(prepared.jpeg)
+    assert_no_metadata(prepared.thumb)
+
+
+def test_cmyk_jpeg_becomes_rgb():
+    out = io.BytesIO()
+    Image.new("CMYK", (300, 200), (0, 255, 255, 0)).save(out, "JPEG")
+    prepared = photos.prepare_photo(out.getvalue(), **LIMITS)
+    with stored(prepared.jpeg) as image:
+        assert image.mode == "RGB" and image.getpixel((10, 10))[0] > 200
+    assert_no_metadata(prepared.jpeg)
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_a_damaged_small_jpeg_is_refused_on_the_fast_path_too(cut):
+    data = phone_jpeg(size=(1200, 900))
+    with pytest.raises(photos.PhotoError, match="damaged"):
+        photos.prepare_photo(data[:int(len(data) * cut)], **LIMITS)
 
 
 # ---- files follow the transaction ------------------------------------------------------------
