@@ -31,6 +31,7 @@ import os
 import pwd
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -323,8 +324,10 @@ def check_stored(uri: str, upload_dir: str, acknowledged: set[str]) -> dict:
     referenced = {name for rows in photos_of.values() for pair in rows for name in pair}
     pending_root = photos.pending_root(upload_dir)
     pending = os.listdir(pending_root) if os.path.isdir(pending_root) else []
-    orphans = len(on_disk - referenced) + len(pending)
-    return {"lost": lost, "dup": dup, "orphans": orphans}
+    orphans = sorted(on_disk - referenced) + [os.path.join(pending_root, name) for name in sorted(pending)]
+    if orphans:
+        print(f"  orphans: {', '.join(orphans[:10])}")
+    return {"lost": lost, "dup": dup, "orphans": len(orphans)}
 
 
 def run(label: str, uri: str, args, photos: list[bytes]) -> dict:
@@ -335,6 +338,7 @@ def run(label: str, uri: str, args, photos: list[bytes]) -> dict:
         server.start()
         tally = Tally()
         total = args.walkers * args.per_walker
+        children_before, own_before = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
         deadline = time.monotonic() + args.max_seconds
         started = time.perf_counter()
         threads = [threading.Thread(target=walker, args=(n, server.port, code, centre, args.per_walker, photos,
@@ -355,7 +359,10 @@ def run(label: str, uri: str, args, photos: list[bytes]) -> dict:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        load_cpu = time.process_time() - own_before
         server.stop()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server_cpu = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
         if args.keep_log:
             shutil.copy(os.path.join(tmp, "server.log"), args.keep_log + f".{label}.log")
         checks = check_stored(uri, upload_dir, tally.acknowledged)
@@ -370,6 +377,9 @@ def run(label: str, uri: str, args, photos: list[bytes]) -> dict:
           f"({figures['obs_per_s']:.1f}/s), {len(tally.latencies_ms)} requests, latency p50 {pct(50):.0f} ms, "
           f"p95 {pct(95):.0f} ms, p99 {pct(99):.0f} ms; errors {tally.errors}, retries {tally.retries}, "
           f"unsent {tally.unsent}, kills {kills}")
+    acked = max(1, len(tally.acknowledged))
+    print(f"{label}: CPU per acknowledged observation: server {server_cpu * 1000 / acked:.1f} ms, "
+          f"load generator {load_cpu * 1000 / acked:.1f} ms")
     print(f"{label}: lost {checks['lost']}, duplicated {checks['dup']}, orphan files {checks['orphans']}")
     return figures
 
