@@ -32,6 +32,7 @@ CAPABILITIES = (
     "walks.followup",
     "walks.demo",
     "maps.views",
+    "walks.backup",
 )
 
 
