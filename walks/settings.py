@@ -16,6 +16,7 @@ ENV_KEYS = (
     "MAIL_USE_TLS",
     "MAIL_SENDER",
     "PUBLIC_BASE_URL",
+    "PRIVACY_CONTACT",
 )
 
 
@@ -47,6 +48,12 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # Whom walkers ask about their data (shown on the privacy page): e-mail, phone or an address.
+        "PRIVACY_CONTACT": None,
+        # `flask purge`: photos of resolved or dismissed observations go this many months after the
+        # observation was last changed; participants' names this many months after their walk.
+        "PHOTO_RETENTION_MONTHS": 24,
+        "NAME_RETENTION_MONTHS": 12,
     }
 
 
