@@ -33,6 +33,8 @@ CAPABILITIES = (
     "walks.demo",
     "maps.views",
     "walks.backup",
+    "walks.retention",
+    "walks.privacy",
 )
 
 
