@@ -1,10 +1,11 @@
 """The photo pipeline: check, read EXIF, orient, strip, shrink, thumbnail, store under random names.
 
-Plain functions around Pillow; no Flask. Limits come in as arguments (the app's MAX_PHOTO_BYTES and
-MAX_PHOTO_PIXELS). Work happens in two steps so that nothing reaches the disk before every photo of a
-request has passed: `prepare_photo()` does all checks and encoding in memory, `store_photo()` writes
-the two files (temporary file, then rename), and `remove_files()` takes them away again if the
-database row could not be saved.
+Plain functions around Pillow and SQLAlchemy sessions (Flask only in init_app). Limits come in as
+arguments (the app's MAX_PHOTO_BYTES and MAX_PHOTO_PIXELS). Work happens in two steps so that nothing
+reaches the disk before every photo of a request has passed: `prepare_photo()` does all checks and
+encoding in memory, `new_photo()` writes the two files and makes the Photo row. The files follow the
+database transaction: they go live when the session commits and disappear when it rolls back, even if
+the process dies in between (`recover_pending()`, run at start-up and by `flask check --repair`).
 """
 from __future__ import annotations
 
@@ -20,11 +21,15 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, scoped_session
 
 import pillow_heif
+
+from .extensions import db
+from .models import Photo
 
 pillow_heif.register_heif_opener()
 
@@ -405,8 +410,6 @@ def store_photo(prepared: PreparedPhoto, upload_dir: str, session) -> list[str]:
 
 def new_photo(prepared: PreparedPhoto, upload_dir: str, session, **columns):
     """The one constructor of a Photo row: stores the files (pending until commit) and returns the row."""
-    from .models import Photo
-
     store_photo(prepared, upload_dir, session)
     values = {"taken_at": prepared.taken_at, **columns}
     return Photo(sha256=prepared.sha256, filename=prepared.filename, thumb_filename=prepared.thumb_filename,
@@ -557,17 +560,6 @@ def recover_pending(upload_dir: str, known_names) -> Recovery:
     return result
 
 
-def remove_files(upload_dir: str, names) -> None:
-    """Delete stored files at once (outside any transaction: tests, tools)."""
-    for name in names:
-        if not name or os.sep in name or name.startswith("."):
-            continue
-        try:
-            os.unlink(os.path.join(upload_dir, name))
-        except FileNotFoundError:
-            pass
-
-
 def is_stored_name(name: str) -> bool:
     """A name this module could have made (used before serving a file)."""
     stem, dot, ext = name.partition(".")
@@ -577,10 +569,6 @@ def is_stored_name(name: str) -> bool:
 
 def known_names_in(session):
     """A known_names function for recover_pending(): which of these names a Photo row refers to."""
-    import sqlalchemy as sa
-
-    from .models import Photo
-
     def known(names: list[str]) -> set[str]:
         if not names:
             return set()
@@ -593,11 +581,9 @@ def known_names_in(session):
 def init_app(app) -> None:
     """At start-up, settle what a killed process left pending (the rest is `flask check --repair`'s)."""
     upload_dir = app.config["UPLOAD_DIR"]
-    if not pending_names(upload_dir) and not any(
+    if not any(True for _ in _dead_folders(upload_dir)) and not any(
             n.startswith(".upload-") for n in os.listdir(upload_dir)):
         return
-    from .extensions import db
-
     with app.app_context():
         try:
             result = recover_pending(upload_dir, known_names_in(db.session))

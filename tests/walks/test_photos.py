@@ -313,6 +313,26 @@ def test_recovery_leaves_a_live_transaction_alone(session, upload_dir):
     assert sorted(os.listdir(upload_dir)) == sorted([row.filename, row.thumb_filename])
 
 
+def test_recovery_removes_an_empty_folder_and_a_lone_lock_of_a_dead_process(upload_dir):
+    root = photos.pending_root(upload_dir)
+    os.makedirs(os.path.join(root, "0123456789abcdef"))
+    for lock in ("0123456789abcdef.lock", "fedcba9876543210.lock"):  # the second died before its mkdir
+        with open(os.path.join(root, lock), "wb"):
+            pass
+    assert photos.pending_names(upload_dir) == []
+    result = photos.recover_pending(upload_dir, set())
+    assert result.removed == [] and os.listdir(root) == []
+
+
+def test_start_up_clears_a_lone_lock_file(app):
+    root = photos.pending_root(app.config["UPLOAD_DIR"])
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "0123456789abcdef.lock"), "wb"):
+        pass
+    photos.init_app(app)
+    assert os.listdir(root) == []
+
+
 def test_recovery_removes_half_written_temporary_files_of_older_versions(upload_dir):
     with open(os.path.join(upload_dir, ".upload-abc.tmp"), "wb") as half:
         half.write(b"half")
