@@ -236,6 +236,7 @@ def test_audit_page_for_admins_filters_by_area_user_and_kind(app, client, login,
     audit(admin, elsewhere, "status", before={"status": "planned"}, after={"status": "open"})
     db.session.commit()
     login(admin)
+    assert 'href="/admin/audit"' in client.get("/areas").get_data(True)  # in the admin's menu
     page = client.get("/admin/audit").get_data(True)
     assert "Observation #" in page and "Walk #" in page and "False → True" in page
     by_area = client.get(f"/admin/audit?area={walk.area_id}").get_data(True)
