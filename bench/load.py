@@ -378,7 +378,8 @@ def run(label: str, uri: str, args, photos: list[bytes]) -> dict:
           f"p95 {pct(95):.0f} ms, p99 {pct(99):.0f} ms; errors {tally.errors}, retries {tally.retries}, "
           f"unsent {tally.unsent}, kills {kills}")
     acked = max(1, len(tally.acknowledged))
-    print(f"{label}: CPU per acknowledged observation: server {server_cpu * 1000 / acked:.1f} ms, "
+    survivors = " (killed workers not counted)" if kills else ""
+    print(f"{label}: CPU per acknowledged observation: server {server_cpu * 1000 / acked:.1f} ms{survivors}, "
           f"load generator {load_cpu * 1000 / acked:.1f} ms")
     print(f"{label}: lost {checks['lost']}, duplicated {checks['dup']}, orphan files {checks['orphans']}")
     return figures
