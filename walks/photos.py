@@ -317,8 +317,15 @@ _SESSION_KEY = "photo_files"
 
 
 def pending_root(upload_dir: str) -> str:
-    """Where files wait for their transaction: beside the upload folder, so a rename moves them."""
-    return os.path.normpath(upload_dir) + ".pending"
+    """Where files wait for their transaction: beside the upload folder, so that listing the upload
+    folder shows only stored photos; inside it (.pending) when the upload folder is a file system of
+    its own, since a rename cannot cross file systems."""
+    upload_dir = os.path.normpath(upload_dir)
+    try:
+        own_mount = os.stat(upload_dir).st_dev != os.stat(os.path.dirname(upload_dir) or ".").st_dev
+    except FileNotFoundError:
+        own_mount = False
+    return os.path.join(upload_dir, ".pending") if own_mount else upload_dir + ".pending"
 
 
 @dataclass

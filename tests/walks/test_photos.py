@@ -333,6 +333,20 @@ def test_start_up_clears_a_lone_lock_file(app):
     assert os.listdir(root) == []
 
 
+def test_pending_files_wait_inside_an_upload_folder_that_is_a_file_system_of_its_own(upload_dir, monkeypatch):
+    assert photos.pending_root(upload_dir) == upload_dir + ".pending"
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        if os.path.normpath(path) == upload_dir:  # as if mounted: another device
+            return os.stat_result((*result[:2], result.st_dev + 1, *result[3:]))
+        return result
+
+    monkeypatch.setattr(photos.os, "stat", stat)
+    assert photos.pending_root(upload_dir) == os.path.join(upload_dir, ".pending")
+
+
 def test_recovery_removes_half_written_temporary_files_of_older_versions(upload_dir):
     with open(os.path.join(upload_dir, ".upload-abc.tmp"), "wb") as half:
         half.write(b"half")
