@@ -305,13 +305,12 @@ def random_name() -> str:
 
 # ---- files follow the transaction ------------------------------------------------------------
 #
-# A photo is written into a pending folder of its own transaction (<upload_dir>.pending/<id>/, beside
-# the upload folder on the same file system), held by an exclusive lock (<upload_dir>.pending/<id>.lock)
-# while the process lives. After the commit the
-# files are renamed into upload_dir; after a rollback they are removed. A file to delete is moved into
-# the pending folder too, and removed after the commit (or moved back after a rollback). If the
-# process dies in between, the kernel drops the lock, and recover_pending() decides by one rule:
-# a pending file whose row exists is finalised, any other is removed.
+# A photo is written into a pending folder of its own transaction (<pending_root>/<id>/), held by an
+# exclusive lock on <pending_root>/<id>.lock while the transaction lasts. After the commit the files
+# are renamed into upload_dir; after a rollback they are removed. A file to delete is moved into the
+# pending folder too, and removed after the commit (or moved back after a rollback). If the process
+# dies in between, the kernel drops the lock, and recover_pending() decides by one rule: a pending
+# file whose row exists is put in place, any other is removed.
 
 _SESSION_KEY = "photo_files"
 
@@ -529,13 +528,24 @@ def _dead_folders(upload_dir: str):
             os.close(fd)
 
 
-def pending_names(upload_dir: str) -> list[str]:
-    """Names waiting in pending folders whose process is gone (for a report; nothing is changed)."""
+def pending_names(upload_dir: str, include_live: bool = False) -> list[str]:
+    """Names waiting in pending folders whose process is gone (for a report; nothing is changed).
+
+    include_live: also those of transactions under way (a check must not call a photo missing that
+    a running transaction is writing or deleting).
+    """
     names = []
-    for _lock, folder in _dead_folders(upload_dir):
-        if os.path.isdir(folder):
-            names += sorted(os.listdir(folder))
-    return names
+    if include_live:
+        root = pending_root(upload_dir)
+        folders = [os.path.join(root, n) for n in os.listdir(root)] if os.path.isdir(root) else []
+    else:
+        folders = [folder for _lock, folder in _dead_folders(upload_dir)]
+    for folder in folders:
+        try:
+            names += os.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # a lock file, or a transaction that just ended
+    return sorted(names)
 
 
 def recover_pending(upload_dir: str, known_names) -> Recovery:

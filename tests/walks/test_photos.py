@@ -307,6 +307,7 @@ def test_recovery_after_a_kill_keeps_files_with_rows_and_removes_the_rest(upload
 def test_recovery_leaves_a_live_transaction_alone(session, upload_dir):
     row = photos.new_photo(photos.prepare_photo(jpeg_bytes(), **LIMITS), upload_dir, session)
     assert photos.pending_names(upload_dir) == []
+    assert photos.pending_names(upload_dir, include_live=True) == sorted([row.filename, row.thumb_filename])
     result = photos.recover_pending(upload_dir, lambda names: set())
     assert result.removed == [] and result.finalised == []
     session.commit()
