@@ -13,8 +13,12 @@ the 404/403 helpers of walks.web.
 """
 from __future__ import annotations
 
+from functools import wraps
+
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from .extensions import db
 from .models import (ActionItem, Area, Contact, FaultReport, Meeting, Observation, Organization, Participant, Photo,
@@ -27,6 +31,16 @@ READ_ONLY = _l("You may look at this area but not change it.")
 
 def is_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) == "admin"
+
+
+def admin_only(view):
+    """Pages for admins only (users, audit log): everyone else gets 404, as if they did not exist."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not is_admin(current_user):
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapped
 
 
 def _is_staff(user) -> bool:

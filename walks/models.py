@@ -439,12 +439,24 @@ class AuditEvent(db.Model):
     object_id: Mapped[int]
     action: Mapped[str] = mapped_column(sa.String(40))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    area_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("areas.id"), index=True)  # for filtering
     user: Mapped[Optional[User]] = relationship()
+    area: Mapped[Optional[Area]] = relationship()
+
+
+def _area_id_of(obj) -> int | None:
+    """The area an audited object belongs to (itself, its own area, or its walk's)."""
+    if isinstance(obj, Area):
+        return obj.id
+    if getattr(obj, "area_id", None) is not None:
+        return obj.area_id
+    walk = getattr(obj, "walk", None)
+    return walk.area_id if isinstance(walk, Walk) else None
 
 
 def audit(user, obj, action: str, **details) -> AuditEvent:
     """Record an event in the current session (the caller commits)."""
     event = AuditEvent(user_id=getattr(user, "id", None), object_type=type(obj).__name__,
-                       object_id=obj.id, action=action, details=details)
+                       object_id=obj.id, action=action, details=details, area_id=_area_id_of(obj))
     db.session.add(event)
     return event

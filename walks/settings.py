@@ -20,6 +20,7 @@ ENV_KEYS = (
     "TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
     "OUTBOUND_ALLOWED_HOSTS",
+    "PRIVACY_CONTACT",
 )
 
 
@@ -83,6 +84,12 @@ def defaults(instance_path: str) -> dict:
         "LIMIT_LOGIN_ADDRESS": "20 per 10 minutes",  # failed logins from one address, any account
         "LIMIT_LOGIN_ACCOUNT_ADDRESS": "5 per 10 minutes",  # failed logins for one account from one address
         "LIMIT_LOGIN_ACCOUNT": "10 per minute",  # failed logins for one account from everywhere: a slow-down
+        # Whom walkers ask about their data (shown on the privacy page): e-mail, phone or an address.
+        "PRIVACY_CONTACT": None,
+        # `flask purge`: photos of resolved or dismissed observations go this many months after the
+        # observation was last changed; participants' names this many months after their walk.
+        "PHOTO_RETENTION_MONTHS": 24,
+        "NAME_RETENTION_MONTHS": 12,
     }
 
 

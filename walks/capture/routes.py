@@ -42,16 +42,6 @@ def _participant(walk: Walk):
     return service.participant_for_token(walk, request.cookies.get(_cookie_name(walk)))
 
 
-def _commit(written: list[str]) -> None:
-    """One commit per request; if it fails, the files written for it go too."""
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], written)
-        raise
-
-
 def _api_error(error: CaptureError):
     db.session.rollback()
     body = {"error": str(error.message)}
@@ -273,9 +263,8 @@ def delete(code: str, uuid: str):
     form = DeleteForm()
     if not form.validate_on_submit():
         fail(400, _("The form has expired or was not sent from this site. Reload the page and try again."))
-    files = service.delete_observation(observation, participant)
+    service.delete_observation(observation, participant, current_app.config["UPLOAD_DIR"])
     db.session.commit()
-    photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], files)
     flash(_("The observation was deleted."), "success")
     return redirect(url_for("capture.mine", code=walk.join_code))
 
@@ -327,7 +316,7 @@ def api_create(code: str):
         for attempt in (1, 2):
             try:
                 result = service.create_observation(walk, participant, payload, photos, current_app.config)
-                _commit(result.written_files)
+                db.session.commit()
                 break
             except IntegrityError:
                 # Two copies of one retry raced: the other one won, so this one is a repeat.
@@ -364,11 +353,10 @@ def api_update(uuid: str):
 def api_delete(uuid: str):
     observation, participant = _api_own_observation(uuid)
     try:
-        files = service.delete_observation(observation, participant)
+        service.delete_observation(observation, participant, current_app.config["UPLOAD_DIR"])
     except CaptureError as error:
         return _api_error(error)
     db.session.commit()
-    photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], files)
     return jsonify({"deleted": uuid})
 
 
@@ -378,7 +366,7 @@ def api_add_photos(uuid: str):
     observation, participant = _api_own_observation(uuid)
     try:
         result = service.add_photos(observation, participant, _uploaded_photos(), current_app.config)
-        _commit(result.written_files)
+        db.session.commit()
     except CaptureError as error:
         return _api_error(error)
     body = service.observation_json(observation, _photo_url)
