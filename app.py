@@ -18,6 +18,7 @@ from walks.extensions import babel, csrf, db, login_manager, migrate
 # Each capability wires itself in with init_app(app): blueprints, CLI commands, hooks.
 CAPABILITIES = (
     "walks.i18n",
+    "walks.assets",
     "walks.auth",
     "walks.categories",
     "walks.areas",

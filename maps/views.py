@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 from xstatic.pkg import leaflet as leaflet_pkg
 from xstatic.pkg import leaflet_markercluster as markercluster_pkg
 
+from walks import assets
 from walks.categories.service import THEME_NAMES, theme_name
 from walks.extensions import db
 from walks.models import OBSERVATION_STATUSES, Area, Observation, Walk
@@ -238,7 +239,10 @@ def _send_asset(base_dir: str, filename: str):
 
 @bp.get("/maps/assets/leaflet/<path:filename>")
 def leaflet_asset(filename: str):
-    """Leaflet from the xstatic-leaflet package: no CDN. Public: the capture page may use it too."""
+    """Leaflet from the xstatic-leaflet package: no CDN. The app's one Leaflet route (public: the walker's
+    pages use it too); leaflet.js comes with its controls translated (walks/assets.py)."""
+    if filename == "leaflet.js":
+        return assets.translated_leaflet()
     return _send_asset(leaflet_pkg.BASE_DIR, filename)
 
 

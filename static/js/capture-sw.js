@@ -19,7 +19,8 @@ function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 var ROOT = escapeRegExp(CONFIG.root);
 var PAGE_PATH = new RegExp("^" + ROOT + "j/[A-Za-z0-9_-]{1,32}/(capture|mine)$");
 var PRECACHED = {};
-CONFIG.precache.forEach(function (path) { PRECACHED[path] = true; });
+// Precached URLs carry ?v=<content hash>; a page from an older version asks with an older hash.
+CONFIG.precache.forEach(function (url) { PRECACHED[new URL(url, self.location.href).pathname] = true; });
 
 function isPage(url) { return url.origin === self.location.origin && PAGE_PATH.test(url.pathname); }
 // Only the files the capture screen needs: other pages' CSS and JS always come from the network.
@@ -32,7 +33,8 @@ function cacheable(response) {
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(ASSETS).then(function (cache) {
-    return cache.addAll(CONFIG.precache.map(function (url) { return new Request(url, { cache: "reload" }); }));
+    // Content-hashed URLs cached as immutable: what the page has just loaded comes from the HTTP cache.
+    return cache.addAll(CONFIG.precache);
   }).then(function () { return self.skipWaiting(); }));
 });
 
