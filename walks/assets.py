@@ -85,6 +85,10 @@ def _add_version(endpoint: str, values: dict) -> None:
 def _cache_headers(response: Response) -> Response:
     if request.endpoint not in VERSIONED_ENDPOINTS or response.status_code not in (200, 304):
         return response
+    if response.direct_passthrough and response.mimetype in COMPRESS_MIMETYPES:
+        # Read the (small) text file here, so Flask-Compress compresses it whole and the file is closed.
+        response.direct_passthrough = False
+        response.make_sequence()
     version = request.args.get("v")
     current = asset_version(request.endpoint, (request.view_args or {}).get("filename", ""))
     response.headers["Cache-Control"] = IMMUTABLE if version and version == current else "no-cache"
@@ -93,10 +97,9 @@ def _cache_headers(response: Response) -> Response:
 
 def init_app(app):
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
-    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])  # gzip cannot stream
-    app.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", list(VERSIONED_ENDPOINTS))
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIMETYPES", list(COMPRESS_MIMETYPES))
     compress.init_app(app)
     app.url_defaults(_add_version)
-    app.after_request(_cache_headers)
+    app.after_request(_cache_headers)  # registered after Flask-Compress's, so it runs before it
 
