@@ -8,10 +8,12 @@ Text answers are compressed with brotli or gzip (Flask-Compress), whichever the 
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 from functools import lru_cache
 
+import brotli
 from flask import Response, current_app, request
 from flask_compress import Compress
 from werkzeug.security import safe_join
@@ -19,6 +21,7 @@ from xstatic.pkg import leaflet as leaflet_pkg
 from xstatic.pkg import leaflet_markercluster as markercluster_pkg
 
 compress = Compress()
+_COMPRESSED: dict[tuple[str, str, str, str], bytes] = {}
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 LEAFLET_ENDPOINT = "maps.leaflet_asset"
@@ -86,13 +89,40 @@ def _cache_headers(response: Response) -> Response:
     if request.endpoint not in VERSIONED_ENDPOINTS or response.status_code not in (200, 304):
         return response
     if response.direct_passthrough and response.mimetype in COMPRESS_MIMETYPES:
-        # Read the (small) text file here, so Flask-Compress compresses it whole and the file is closed.
+        # Read the (small) text file here, so it is compressed whole and the file is closed.
         response.direct_passthrough = False
         response.make_sequence()
+    filename = (request.view_args or {}).get("filename", "")
     version = request.args.get("v")
-    current = asset_version(request.endpoint, (request.view_args or {}).get("filename", ""))
-    response.headers["Cache-Control"] = IMMUTABLE if version and version == current else "no-cache"
+    current = asset_version(request.endpoint, filename)
+    if version and version == current:
+        response.headers["Cache-Control"] = IMMUTABLE
+        if response.status_code == 200 and response.mimetype in COMPRESS_MIMETYPES:
+            _compress_once(response, (request.endpoint, filename, current))
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    response.headers.pop("Content-Disposition", None)  # only a file name, on every static answer
     return response
+
+
+def _compress_once(response: Response, key: tuple[str, str, str]) -> None:
+    """A versioned file never changes: compress it once, as small as brotli or gzip can, and keep that
+    (one entry per file version and encoding). Flask-Compress leaves an encoded answer alone."""
+    encoding = next((e for e in ("br", "gzip") if request.accept_encodings[e]), None)
+    if encoding is None:
+        return
+    body = _COMPRESSED.get((*key, encoding))
+    if body is None:
+        data = response.get_data()
+        body = brotli.compress(data, quality=11) if encoding == "br" else gzip.compress(data, 9, mtime=0)
+        _COMPRESSED[(*key, encoding)] = body
+    etag, weak = response.get_etag()
+    response.set_data(body)
+    response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    if etag:
+        response.set_etag(f"{etag}:{encoding}", weak=weak)
+        response.make_conditional(request)  # the browser asks again with the encoded answer's ETag
 
 
 def init_app(app):

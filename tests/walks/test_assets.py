@@ -7,6 +7,7 @@ from pathlib import Path
 
 import brotli
 import pytest
+from flask import url_for
 
 from walks import assets
 
@@ -72,3 +73,17 @@ def test_text_is_compressed(client, encoding, decode):
     page = client.get("/join", headers={"Accept-Encoding": encoding})
     assert page.headers["Content-Encoding"] == encoding and b"<html" in decode(page.data)
 
+
+
+def test_versioned_files_are_compressed_as_small_as_brotli_can(app, client):
+    with app.test_request_context():
+        url = url_for("maps.leaflet_asset", filename="leaflet.js", _external=False)
+    assert "?v=" in url
+    with client.get(url) as response:
+        plain = response.data
+    with client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"}) as response:
+        assert response.headers["Content-Encoding"] == "br" and "Accept-Encoding" in response.headers["Vary"]
+        assert len(response.data) <= len(brotli.compress(plain, quality=11)) and len(plain) > 100_000
+        etag = response.headers["ETag"]
+    again = client.get(url, headers={"Accept-Encoding": "br", "If-None-Match": etag})
+    assert again.status_code == 304
