@@ -90,11 +90,28 @@ PAGES = [
 ]
 
 
+# WCAG 2.5.8's "essential" exception: a map marker stands where the place is, so markers may crowd.
+ON_THE_MAP = "(selector) => !!document.querySelector(selector)?.closest('.leaflet-marker-pane')"
+
+
 def serious_violations(page) -> list[str]:
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA},
                                        "resultTypes": ["violations"]})
-    return [f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes'][:5]]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    problems = []
+    for violation in results.response["violations"]:
+        nodes = violation["nodes"]
+        if violation["id"] == "target-size":
+            nodes = [n for n in nodes if not (len(n["target"]) == 1 and page.evaluate(ON_THE_MAP, n["target"][0]))]
+        if nodes and violation["impact"] in ("serious", "critical"):
+            problems.append(f"{violation['id']} ({violation['impact']}): {violation['help']} – "
+                            f"{[n['target'] for n in nodes[:5]]}")
+    return problems
+
+
+def map_settled(page) -> None:
+    """Leaflet has drawn its controls and no zoom or cluster animation is running."""
+    page.locator(".leaflet-control-zoom-in").first.wait_for()
+    page.wait_for_function("!document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')")
 
 
 @pytest.mark.parametrize("name, who, path", PAGES, ids=[name for name, _who, _path in PAGES])
@@ -104,7 +121,7 @@ def test_no_serious_accessibility_violations(request, site, name, who, path):
     assert response.status == 200, name
     page.wait_for_load_state("load")
     if page.locator(".leaflet-container").count():
-        page.locator(".leaflet-control-zoom-in").first.wait_for()
+        map_settled(page)
     problems = serious_violations(page)
     shoot(page, f"a11y-{name.replace(' ', '-')}")
     assert not problems, f"{name}:\n" + "\n".join(problems)
@@ -147,6 +164,11 @@ def test_capture_page_mirrors_right_to_left(walker, site, language, title):
         bar = category.evaluate("e => [getComputedStyle(e).borderRightWidth, getComputedStyle(e).borderLeftWidth]")
         assert bar[0] == "6px" and bar[1] != "6px"
         shoot(walker, f"capture-{language}")
+        for path in ("/", "/join", f"/j/{site['code']}/mine"):
+            walker.goto(site["base"] + path)
+            widths = walker.evaluate("[document.documentElement.dir, document.documentElement.scrollWidth,"
+                                     " window.innerWidth]")
+            assert widths[0] == "rtl" and widths[1] <= widths[2], (path, widths)
         assert not walker.errors, walker.errors
     finally:
         walker.context.clear_cookies(name="lang")
