@@ -264,3 +264,10 @@ def test_bad_names_in_a_walker_language_are_refused(client, login, field, value)
     assert response.status_code == 400 and f'id="{field}-error"' in response.get_data(True)
     db.session.expire_all()
     assert by_code("lighting").names == before
+
+
+def test_a_new_category_can_get_names_in_the_walker_languages(client, login):
+    login()
+    assert post_new(client, {**GOOD, "name_fa": "نیمکت شکسته"}).status_code == 302
+    created = by_code("broken_park_bench")
+    assert created.name("fa") == "نیمکت شکسته" and created.name("ar") == "Trasig parkbänk"
