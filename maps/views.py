@@ -21,7 +21,6 @@ from walks.web import fail
 from . import builders, exports, labels, service
 
 bp = Blueprint("maps", __name__)
-ASSET_MAX_AGE = 7 * 24 * 3600
 # Pages of other capabilities that the popup links to (built by capture and review).
 PHOTO_ENDPOINT = "capture.photo"
 OBSERVATION_ENDPOINT = "review.observation"
@@ -234,7 +233,7 @@ def _send_asset(base_dir: str, filename: str):
     # Only the files the packages ship: send_from_directory refuses paths outside base_dir.
     if os.path.splitext(filename)[1] not in (".js", ".css", ".png", ".map"):
         abort(404)
-    return send_from_directory(base_dir, filename, max_age=ASSET_MAX_AGE)
+    return send_from_directory(base_dir, filename)  # cache lifetime: walks/assets.py (hashed URLs)
 
 
 @bp.get("/maps/assets/leaflet/<path:filename>")

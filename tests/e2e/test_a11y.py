@@ -164,6 +164,7 @@ def test_capture_page_mirrors_right_to_left(walker, site, language, title):
         bar = category.evaluate("e => [getComputedStyle(e).borderRightWidth, getComputedStyle(e).borderLeftWidth]")
         assert bar[0] == "6px" and bar[1] != "6px"
         shoot(walker, f"capture-{language}")
+        assert not serious_violations(walker)
         for path in ("/", "/join", f"/j/{site['code']}/mine"):
             walker.goto(site["base"] + path)
             widths = walker.evaluate("[document.documentElement.dir, document.documentElement.scrollWidth,"
