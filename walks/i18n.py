@@ -16,9 +16,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel import Locale
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
