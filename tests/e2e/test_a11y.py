@@ -111,7 +111,8 @@ def serious_violations(page) -> list[str]:
 def map_settled(page) -> None:
     """Leaflet has drawn its controls and no zoom or cluster animation is running."""
     page.locator(".leaflet-control-zoom-in").first.wait_for()
-    page.wait_for_function("!document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')")
+    # A locator wait, not wait_for_function: the app's CSP forbids evaluating strings in the page.
+    page.locator(".leaflet-zoom-anim, .leaflet-cluster-anim").first.wait_for(state="detached")
 
 
 @pytest.mark.parametrize("name, who, path", PAGES, ids=[name for name, _who, _path in PAGES])
