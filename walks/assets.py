@@ -4,7 +4,8 @@ Every url_for() of a versioned endpoint (the app's static files, Leaflet and its
 gets `?v=<hash of the file's bytes>`. A request that carries the current hash is answered with
 `Cache-Control: public, max-age=31536000, immutable`, so a phone fetches each version of a file once and a
 deploy that changes a file changes its URL; a request without it (or with an old one) is revalidated.
-Text answers are compressed with brotli or gzip (Flask-Compress), whichever the browser accepts.
+Text answers are compressed with brotli or gzip, whichever the browser accepts: pages by Flask-Compress on
+each request, versioned files once per version at brotli's highest quality (they never change).
 """
 from __future__ import annotations
 
