@@ -23,6 +23,7 @@ CAPABILITIES = (
     "walks.security",
     "walks.limits",
     "walks.photos",
+    "walks.assets",
     "walks.auth",
     "walks.categories",
     "walks.areas",

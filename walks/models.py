@@ -191,9 +191,14 @@ class Category(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
     promised_hours: Mapped[Optional[int]]  # how long a fault may stay open before the coordinator is reminded
+    names: Mapped[Optional[dict]] = mapped_column(sa.JSON)  # {language: name} for the walker languages
 
-    def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_sv
+    def name(self, locale) -> str:
+        """The name in a locale's language ("en_GB" is English), falling back to Swedish."""
+        language = str(locale).split("_")[0]
+        if language == "en":
+            return self.name_en
+        return (self.names or {}).get(language) or self.name_sv
 
 
 class Observation(db.Model):

@@ -46,7 +46,9 @@ def defaults(instance_path: str) -> dict:
         "OUTSIDE_AREA_MARGIN_M": 100,  # a point farther than this outside the area is flagged
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
-        "LANGUAGES": ["sv", "en"],
+        # The walker's pages are offered in all of LANGUAGES, the coordinators' pages in COORDINATOR_LANGUAGES.
+        "LANGUAGES": ["sv", "en", "ar", "so", "ti", "fa", "fi"],
+        "COORDINATOR_LANGUAGES": ["sv", "en"],
         "MAIL_SERVER": "localhost",
         "MAIL_PORT": 25,
         "MAIL_USERNAME": None,

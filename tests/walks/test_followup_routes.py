@@ -96,7 +96,7 @@ def test_compare_hands_the_map_its_points_as_json_data(client, login, data):
     assert len(payload["points"]["before"]) == 5 and len(payload["points"]["after"]) == 4
     assert sum(p["open_fault"] for p in payload["points"]["before"]) == 2
     assert payload["tiles"]["url"].endswith("{z}/{x}/{y}.png")
-    assert '<script src="/maps/assets/leaflet/leaflet.js">' in html
+    assert '<script src="/maps/assets/leaflet/leaflet.js?v=' in html
 
 
 def test_user_text_cannot_break_out_of_the_map_data(client, login, data):
@@ -199,7 +199,7 @@ def test_english_labels(client, login, data):
 def test_the_map_library_comes_from_the_app_not_a_cdn(client, login, data):
     login()
     html = client.get(compare_url(data)).get_data(True)
-    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))(?:\?v=\w+)?"', html)
     assert sources and all(s.startswith("/") and not s.startswith("//") for s in sources)
     for source in sources:
         with client.get(source) as response:

@@ -144,7 +144,7 @@ def walk(code: str):
         "mineUrl": url_for("capture.mine", code=walk.join_code),
         "swUrl": url_for("capture_offline.service_worker"),
         "swScope": request.script_root + "/",
-        "leafletImages": url_for("capture.leaflet", filename="images/"),
+        "leafletImages": url_for("maps.leaflet_asset", filename="images/"),
         "tileUrl": tile_url,
         "tileAttribution": settings["TILE_ATTRIBUTION"],
         "minZoom": tiles.CAPTURE_MIN_ZOOM,
@@ -208,7 +208,7 @@ def mine(code: str):
     observations = service.own_observations(walk, participant)
     map_config = {
         "pointsUrl": url_for("capture.api_points", code=walk.join_code),
-        "leafletImages": url_for("capture.leaflet", filename="images/"),
+        "leafletImages": url_for("maps.leaflet_asset", filename="images/"),
         "tileUrl": current_app.config["TILE_URL"],
         "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
         "centre": [walk.area.centre_lat, walk.area.centre_lon] if walk.area.centre_lat is not None else None,
@@ -281,12 +281,6 @@ def photo(filename: str):
                                    max_age=7 * 24 * 3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@bp.get("/vendor/leaflet/<path:filename>")
-def leaflet(filename: str):
-    from xstatic.pkg import leaflet as xleaflet
-    return send_from_directory(xleaflet.BASE_DIR, filename, max_age=24 * 3600)
 
 
 # ---- JSON API --------------------------------------------------------------------------------
