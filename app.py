@@ -22,6 +22,8 @@ CAPABILITIES = (
     "walks.i18n",
     "walks.security",
     "walks.limits",
+    "walks.photos",
+    "walks.assets",
     "walks.auth",
     "walks.categories",
     "walks.areas",
@@ -37,6 +39,9 @@ CAPABILITIES = (
     "walks.jobs",
     "walks.demo",
     "maps.views",
+    "walks.backup",
+    "walks.retention",
+    "walks.privacy",
 )
 
 

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from walks import geo
 from walks import photos as photo_pipeline
 from walks.extensions import db
-from walks.models import Observation, Participant, Photo, TrackPoint
+from walks.models import Observation, Participant, TrackPoint
 
 TRACK_STEP_M = 20  # the phone keeps a breadcrumb about every 20 m
 PICTURE_CATEGORIES = ("lighting", "graffiti", "hiding_places", "positive", "litter")
@@ -81,10 +81,9 @@ def _picture(kind: str, seed: int) -> bytes:
     return out.getvalue()
 
 
-def _add_pictures(walk) -> list[str]:
-    """One drawing for the first observation of each picture category on this walk; names written."""
+def _add_pictures(walk) -> None:
+    """One drawing for the first observation of each picture category on this walk."""
     config = current_app.config
-    written = []
     observations = db.session.scalars(sa.select(Observation).where(Observation.walk_id == walk.id)
                                       .order_by(Observation.id)).all()
     done = set()
@@ -95,13 +94,8 @@ def _add_pictures(walk) -> list[str]:
         prepared = photo_pipeline.prepare_photo(_picture(code, observation.id),
                                                 max_bytes=config["MAX_PHOTO_BYTES"],
                                                 max_pixels=config["MAX_PHOTO_PIXELS"])
-        written += photo_pipeline.store_photo(prepared, config["UPLOAD_DIR"])
-        db.session.add(Photo(observation=observation, sha256=prepared.sha256, filename=prepared.filename,
-                             thumb_filename=prepared.thumb_filename, width=prepared.width, height=prepared.height,
-                             bytes=prepared.size_bytes, original_width=prepared.original_width,
-                             original_height=prepared.original_height, original_format=prepared.original_format))
+        observation.photos.append(photo_pipeline.new_photo(prepared, config["UPLOAD_DIR"], db.session))
         done.add(code)
-    return written
 
 
 def load_demo(area, walks, coordinator) -> None:

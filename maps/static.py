@@ -55,6 +55,32 @@ def _hex(colour: str, fallback=(85, 85, 85)) -> tuple[int, int, int]:
         return fallback
 
 
+def spread_markers(positions: Sequence[tuple[float, float]], min_gap: float) -> list[tuple[float, float]]:
+    """Marker centres (pixels) moved apart so that none covers another: markers closer than `min_gap`
+    to a group's first one are set on a circle around the group's centre, `min_gap` from their
+    neighbours, so that every number stays readable (two items at the same place, say)."""
+    groups: list[list[int]] = []
+    for index, (x, y) in enumerate(positions):
+        for group in groups:
+            gx, gy = positions[group[0]]
+            if math.hypot(x - gx, y - gy) < min_gap:
+                group.append(index)
+                break
+        else:
+            groups.append([index])
+    placed = list(positions)
+    for group in groups:
+        if len(group) < 2:
+            continue
+        cx = sum(positions[i][0] for i in group) / len(group)
+        cy = sum(positions[i][1] for i in group) / len(group)
+        radius = min_gap / (2 * math.sin(math.pi / len(group)))
+        for n, index in enumerate(group):
+            angle = -math.pi / 2 + 2 * math.pi * n / len(group)
+            placed[index] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle))
+    return placed
+
+
 def _nice_length(max_m: float) -> float:
     """The largest 1, 2 or 5 × 10^n metres that fits in max_m."""
     exponent = 10 ** math.floor(math.log10(max_m))
@@ -100,8 +126,13 @@ def static_map_png(points: Sequence[tuple], boundary: dict | None = None, width:
 
     font = _font(13 * scale)
     radius = 12 * scale
-    for lat, lon, label, colour in points:
-        x, y = to_px(lat, lon)
+    where = [to_px(lat, lon) for lat, lon, *_ in points]
+    markers = spread_markers(where, 2 * radius + 2 * scale)
+    for (px, py), (x, y) in zip(where, markers):  # a moved marker points at its place
+        if (px, py) != (x, y):
+            draw.line([(px, py), (x, y)], fill=INK, width=scale)
+            draw.ellipse([px - 2 * scale, py - 2 * scale, px + 2 * scale, py + 2 * scale], fill=INK)
+    for (x, y), (_lat, _lon, label, colour) in zip(markers, points):
         draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=_hex(colour),
                      outline=(255, 255, 255), width=2 * scale)
         draw.text((x, y), str(label)[:4], fill=(255, 255, 255), font=font, anchor="mm")

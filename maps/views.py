@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 from xstatic.pkg import leaflet as leaflet_pkg
 from xstatic.pkg import leaflet_markercluster as markercluster_pkg
 
+from walks import assets
 from walks.capture import metoo
 from walks.categories.service import THEME_NAMES, theme_name
 from walks.extensions import db
@@ -22,7 +23,6 @@ from walks.web import fail
 from . import builders, exports, labels, service
 
 bp = Blueprint("maps", __name__)
-ASSET_MAX_AGE = 7 * 24 * 3600
 # Pages of other capabilities that the popup links to (built by capture and review).
 PHOTO_ENDPOINT = "capture.photo"
 OBSERVATION_ENDPOINT = "review.observation"
@@ -236,12 +236,15 @@ def _send_asset(base_dir: str, filename: str):
     # Only the files the packages ship: send_from_directory refuses paths outside base_dir.
     if os.path.splitext(filename)[1] not in (".js", ".css", ".png", ".map"):
         abort(404)
-    return send_from_directory(base_dir, filename, max_age=ASSET_MAX_AGE)
+    return send_from_directory(base_dir, filename)  # cache lifetime: walks/assets.py (hashed URLs)
 
 
 @bp.get("/maps/assets/leaflet/<path:filename>")
 def leaflet_asset(filename: str):
-    """Leaflet from the xstatic-leaflet package: no CDN. Public: the capture page may use it too."""
+    """Leaflet from the xstatic-leaflet package: no CDN. The app's one Leaflet route (public: the walker's
+    pages use it too); leaflet.js comes with its controls translated (walks/assets.py)."""
+    if filename == "leaflet.js":
+        return assets.translated_leaflet()
     return _send_asset(leaflet_pkg.BASE_DIR, filename)
 
 

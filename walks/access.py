@@ -13,11 +13,15 @@ the 404/403 helpers of walks.web.
 """
 from __future__ import annotations
 
+from functools import wraps
+
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from .extensions import db
-from .models import (ActionItem, Area, FaultReport, Meeting, Observation, Organization, Participant, Photo,
+from .models import (ActionItem, Area, Contact, FaultReport, Meeting, Observation, Organization, Participant, Photo,
                      RoutingRule, Walk, organization_areas, user_areas)
 from .web import fail
 
@@ -27,6 +31,16 @@ READ_ONLY = _l("You may look at this area but not change it.")
 
 def is_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) == "admin"
+
+
+def admin_only(view):
+    """Pages for admins only (users, audit log): everyone else gets 404, as if they did not exist."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not is_admin(current_user):
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapped
 
 
 def _is_staff(user) -> bool:
@@ -79,12 +93,16 @@ def area_id_of(obj) -> int | None:
 
 
 def can_view(user, obj) -> bool:
+    if isinstance(obj, Contact):  # contacts follow their actor
+        obj = obj.organization
     if isinstance(obj, Organization):
         return can_view_organization(user, obj)
     return can_view_area(user, area_id_of(obj))
 
 
 def can_edit(user, obj) -> bool:
+    if isinstance(obj, Contact):
+        obj = obj.organization
     if isinstance(obj, Organization):
         return can_edit_organization(user, obj)
     return can_edit_area(user, area_id_of(obj))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import geo
+from . import geo, photos
 from .areas import service as areas
 from .auth import service as accounts
 from .categories.service import seed_categories
@@ -190,14 +190,8 @@ def _demo_picture(color: str, seed: int) -> bytes:
     return out.getvalue()
 
 
-def _attach_photos(observations: list[Observation], written: list[str]) -> None:
-    """One generated photo on a few observations, through the real photo pipeline when it is there."""
-    try:
-        from . import photos as pipeline
-    except ImportError:
-        return
-    from .models import Photo
-
+def _attach_photos(observations: list[Observation]) -> None:
+    """One generated photo on a few observations, through the real photo pipeline."""
     config = current_app.config
     done = set()
     for n, observation in enumerate(observations):
@@ -205,19 +199,13 @@ def _attach_photos(observations: list[Observation], written: list[str]) -> None:
         if code not in PHOTO_CATEGORIES or (observation.walk_id, code) in done:
             continue
         done.add((observation.walk_id, code))
-        prepared = pipeline.prepare_photo(_demo_picture(observation.category.color, n),
-                                          max_bytes=config["MAX_PHOTO_BYTES"],
-                                          max_pixels=config["MAX_PHOTO_PIXELS"])
-        written.extend(pipeline.store_photo(prepared, config["UPLOAD_DIR"]))
-        observation.photos.append(Photo(
-            sha256=prepared.sha256, filename=prepared.filename, thumb_filename=prepared.thumb_filename,
-            content_type="image/jpeg", width=prepared.width, height=prepared.height,
-            bytes=prepared.size_bytes, original_width=prepared.original_width,
-            original_height=prepared.original_height, original_format=prepared.original_format,
-            taken_at=observation.observed_at))
+        prepared = photos.prepare_photo(_demo_picture(observation.category.color, n),
+                                        max_bytes=config["MAX_PHOTO_BYTES"], max_pixels=config["MAX_PHOTO_PIXELS"])
+        observation.photos.append(photos.new_photo(prepared, config["UPLOAD_DIR"], db.session,
+                                                   taken_at=observation.observed_at))
 
 
-def load_demo(written: list[str] | None = None) -> dict:
+def load_demo(with_photos: bool = False) -> dict:
     """Add the demo area, its two walks with observations, and the coordinator (flush, no commit)."""
     seed_categories()
     user, password = _coordinator()
@@ -244,8 +232,8 @@ def load_demo(written: list[str] | None = None) -> dict:
     follow_obs = _add_observations(area, follow_up, _add_participants(follow_up, FOLLOW_UP_PARTICIPANTS),
                                    FOLLOW_UP_WALK)
     db.session.flush()
-    if written is not None:
-        _attach_photos(first_obs + follow_obs, written)
+    if with_photos:
+        _attach_photos(first_obs + follow_obs)
         db.session.flush()
     return {"area": area, "walks": [first, follow_up], "coordinator": user, "password": password,
             "observations": first_obs + follow_obs}
@@ -278,13 +266,6 @@ def run_hooks(area: Area, walks: list[Walk], coordinator) -> list[str]:
     return messages
 
 
-def _remove_files(names: list[str]) -> None:
-    if not names:
-        return
-    from . import photos as pipeline
-    pipeline.remove_files(current_app.config["UPLOAD_DIR"], names)
-
-
 @click.command("demo")
 @click.option("--once", is_flag=True, help="Do nothing if the demo area is already there (for make run).")
 @with_appcontext
@@ -293,15 +274,13 @@ def demo_command(once: bool):
     if once and demo_exists():
         click.echo("The demo is already loaded (run `flask --app app demo` to load another copy).")
         return
-    written: list[str] = []
     try:
-        loaded = load_demo(written)
+        loaded = load_demo(with_photos=True)
         for message in run_hooks(loaded["area"], loaded["walks"], loaded["coordinator"]):
             click.echo(message)
         db.session.commit()
     except BaseException:
-        db.session.rollback()
-        _remove_files(written)
+        db.session.rollback()  # the photos written so far go with it
         raise
     open_walk = loaded["walks"][1]
     click.echo(f"Demo area: {loaded['area'].name} with {len(loaded['observations'])} observations "

@@ -104,6 +104,8 @@ class Area(db.Model):
     boundary: Mapped[Optional[dict]] = mapped_column(sa.JSON)  # a GeoJSON Polygon or MultiPolygon
     centre_lat: Mapped[Optional[float]]
     centre_lon: Mapped[Optional[float]]
+    # Its coordinator chose to publish its fault items on the open Open311 API (off: nothing is public).
+    open311_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Fault reports' Reply-To and signature; empty: the area's first coordinator (who has no phone here).
     reply_to: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
@@ -193,10 +195,15 @@ class Category(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
     promised_hours: Mapped[Optional[int]]  # how long a fault may stay open before the coordinator is reminded
+    names: Mapped[Optional[dict]] = mapped_column(sa.JSON)  # {language: name} for the walker languages
     metoo_radius_m: Mapped[int] = mapped_column(default=30, server_default="30")  # "me too" looks this far
 
-    def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_sv
+    def name(self, locale) -> str:
+        """The name in a locale's language ("en_GB" is English), falling back to Swedish."""
+        language = str(locale).split("_")[0]
+        if language == "en":
+            return self.name_en
+        return (self.names or {}).get(language) or self.name_sv
 
 
 class Observation(db.Model):
@@ -349,6 +356,9 @@ class ApiKey(db.Model):
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[Optional[dt.datetime]]
+    # The body the key belongs to: it sees the requests sent to that body.
+    organization_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organizations.id", ondelete="SET NULL"))
+    organization: Mapped[Optional["Organization"]] = relationship()
 
 
 class ActionItem(db.Model):
@@ -441,12 +451,24 @@ class AuditEvent(db.Model):
     object_id: Mapped[int]
     action: Mapped[str] = mapped_column(sa.String(40))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    area_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("areas.id"), index=True)  # for filtering
     user: Mapped[Optional[User]] = relationship()
+    area: Mapped[Optional[Area]] = relationship()
+
+
+def _area_id_of(obj) -> int | None:
+    """The area an audited object belongs to (itself, its own area, or its walk's)."""
+    if isinstance(obj, Area):
+        return obj.id
+    if getattr(obj, "area_id", None) is not None:
+        return obj.area_id
+    walk = getattr(obj, "walk", None)
+    return walk.area_id if isinstance(walk, Walk) else None
 
 
 def audit(user, obj, action: str, **details) -> AuditEvent:
     """Record an event in the current session (the caller commits)."""
     event = AuditEvent(user_id=getattr(user, "id", None), object_type=type(obj).__name__,
-                       object_id=obj.id, action=action, details=details)
+                       object_id=obj.id, action=action, details=details, area_id=_area_id_of(obj))
     db.session.add(event)
     return event

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .extensions import db
-from .models import (ActionItem, Area, FaultReport, FaultReportItem, Observation, Walk, action_observations,
-                     audit)
+from .models import (ActionItem, Area, Category, FaultReport, FaultReportItem, Observation, Walk,
+                     action_observations, audit)
 from .web import DomainError
 
 STRENGTH = ("new", "reported", "in_action", "resolved")
@@ -98,3 +98,25 @@ def set_status(observation: Observation, event: str, actor=None, **details) -> s
             audit(actor, observation, "status", before=before, after=after, event=event, **details)
     return after
 
+
+
+TAKEN_UP = ("reported", "in_action", "resolved")
+
+
+def outcome_counts(where) -> dict:
+    """What became of the faults among the observations matching `where` (a WHERE condition), counting
+    only those that count (`visible()`): total; reported (taken up: sent to a body in a fault report,
+    whatever it answered, or part of an action item); resolved; dismissed; unresolved (neither).
+    The dashboard and the before/after page both count with this, so they agree."""
+    sent = sa.select(FaultReportItem.observation_id).join(FaultReport).where(FaultReport.status != "draft")
+    reported = sa.or_(Observation.status.in_(TAKEN_UP), Observation.id.in_(sent))
+    row = db.session.execute(
+        sa.select(sa.func.count(),
+                  sa.func.count().filter(reported),
+                  sa.func.count().filter(Observation.status == "resolved"),
+                  sa.func.count().filter(Observation.status == "dismissed"))
+        .select_from(Observation).join(Category, Observation.category_id == Category.id)
+        .where(where, visible(), Category.is_fault.is_(True))).one()
+    total, reported_count, resolved, dismissed = row
+    return {"total": total, "reported": reported_count, "resolved": resolved, "dismissed": dismissed,
+            "unresolved": total - resolved - dismissed}

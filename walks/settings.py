@@ -20,6 +20,7 @@ ENV_KEYS = (
     "TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
     "OUTBOUND_ALLOWED_HOSTS",
+    "PRIVACY_CONTACT",
 )
 
 
@@ -45,7 +46,9 @@ def defaults(instance_path: str) -> dict:
         "OUTSIDE_AREA_MARGIN_M": 100,  # a point farther than this outside the area is flagged
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
-        "LANGUAGES": ["sv", "en"],
+        # The walker's pages are offered in all of LANGUAGES, the coordinators' pages in COORDINATOR_LANGUAGES.
+        "LANGUAGES": ["sv", "en", "ar", "so", "ti", "fa", "fi"],
+        "COORDINATOR_LANGUAGES": ["sv", "en"],
         "MAIL_SERVER": "localhost",
         "MAIL_PORT": 25,
         "MAIL_USERNAME": None,
@@ -89,6 +92,12 @@ def defaults(instance_path: str) -> dict:
         "LIMIT_LOGIN_ADDRESS": "20 per 10 minutes",  # failed logins from one address, any account
         "LIMIT_LOGIN_ACCOUNT_ADDRESS": "5 per 10 minutes",  # failed logins for one account from one address
         "LIMIT_LOGIN_ACCOUNT": "10 per minute",  # failed logins for one account from everywhere: a slow-down
+        # Whom walkers ask about their data (shown on the privacy page): e-mail, phone or an address.
+        "PRIVACY_CONTACT": None,
+        # `flask purge`: photos of resolved or dismissed observations go this many months after the
+        # observation was last changed; participants' names this many months after their walk.
+        "PHOTO_RETENTION_MONTHS": 24,
+        "NAME_RETENTION_MONTHS": 12,
     }
 
 

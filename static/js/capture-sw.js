@@ -25,7 +25,8 @@ function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 var ROOT = escapeRegExp(CONFIG.root);
 var PAGE_PATH = new RegExp("^" + ROOT + "j/[A-Za-z0-9_-]{1,32}/(capture|mine)$");
 var PRECACHED = {};
-CONFIG.precache.forEach(function (path) { PRECACHED[path] = true; });
+// Precached URLs carry ?v=<content hash>; a page from an older version asks with an older hash.
+CONFIG.precache.forEach(function (url) { PRECACHED[new URL(url, self.location.href).pathname] = true; });
 
 /* The tile template as a pattern: {z}/{x}/{y} numbers, {s} a subdomain letter, {r} an optional "@2x". */
 var TILE_PATTERN = CONFIG.tileUrl ? new RegExp("^" + escapeRegExp(CONFIG.tileUrl)
@@ -43,7 +44,8 @@ function cacheable(response) {
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(ASSETS).then(function (cache) {
-    return cache.addAll(CONFIG.precache.map(function (url) { return new Request(url, { cache: "reload" }); }));
+    // Content-hashed URLs cached as immutable: what the page has just loaded comes from the HTTP cache.
+    return cache.addAll(CONFIG.precache);
   }).then(function () { return self.skipWaiting(); }));
 });
 

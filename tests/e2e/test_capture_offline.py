@@ -70,8 +70,8 @@ def join_and_go_offline_ready(page, base_url, code):
     cached = page.evaluate("""async () => {
         const names = await caches.keys();
         const hits = [];
-        for (const url of ['/static/js/capture.js', '/vendor/leaflet/leaflet.js', location.pathname]) {
-            hits.push(!!(await caches.match(url)));
+        for (const url of ['/static/js/capture.js', '/maps/assets/leaflet/leaflet.js', location.pathname]) {
+            hits.push(!!(await caches.match(url, {ignoreSearch: true})));
         }
         return {names, hits};
     }""")

@@ -6,7 +6,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from maps.static import _nice_length, mercator, static_map_png
+from maps.static import _nice_length, mercator, spread_markers, static_map_png
 
 BOUNDARY = {"type": "Polygon", "coordinates": [[
     [11.9480, 57.7190], [11.9575, 57.7190], [11.9575, 57.7240], [11.9480, 57.7240], [11.9480, 57.7190]]]}
@@ -51,3 +51,26 @@ def test_web_mercator_and_scale_steps():
     x, y = mercator(57.72, 11.95)
     assert 0.5 < x < 0.54 and 0.3 < y < 0.32
     assert [_nice_length(v) for v in (7, 180, 260, 999, 4100)] == [5, 100, 200, 500, 2000]
+
+
+def centre_of(image, colour):
+    hits = [(x, y) for y in range(image.height) for x in range(image.width)
+            if all(abs(a - b) < 10 for a, b in zip(image.getpixel((x, y)), colour))]
+    assert hits, colour
+    return sum(x for x, _ in hits) / len(hits), sum(y for _, y in hits) / len(hits)
+
+
+def test_two_items_at_the_same_place_are_both_drawn_apart():
+    same = [(57.7215, 11.9525, "1", "#c0392b"), (57.7215, 11.9525, "2", "#1f6fb2")]
+    image = open_png(static_map_png(same, None, width=480, height=300))
+    (rx, ry), (bx, by) = centre_of(image, (0xc0, 0x39, 0x2b)), centre_of(image, (0x1f, 0x6f, 0xb2))
+    assert ((rx - bx) ** 2 + (ry - by) ** 2) ** 0.5 >= 24  # two marker radii: neither covers the other
+
+
+@pytest.mark.parametrize("count", [2, 3, 7])
+def test_spread_markers_keeps_every_pair_at_least_the_gap_apart(count):
+    placed = spread_markers([(100.0, 100.0)] * count + [(300.0, 100.0)], 26)
+    assert placed[-1] == (300.0, 100.0)  # a marker alone stays where it is
+    for i in range(count):
+        for j in range(i + 1, count):
+            assert ((placed[i][0] - placed[j][0]) ** 2 + (placed[i][1] - placed[j][1]) ** 2) ** 0.5 >= 26 - 1e-9

@@ -69,3 +69,12 @@ def test_walkers_see_their_walk_only_while_open(world, make):
     assert not access.participant_may_see_walk(other, walk)
     walk.status = "closed"
     assert not access.participant_may_see_walk(walker, walk)
+
+
+def test_contacts_follow_their_actor(world, make):
+    org = make.organization()
+    org.areas.append(world["here"])
+    contact = make.contact(organization=org)
+    assert access.can_view(world["viewer"], contact) and not access.can_edit(world["viewer"], contact)
+    assert access.can_edit(world["coordinator"], contact)
+    assert not access.can_view(world["stranger"], contact) and not access.can_edit(world["stranger"], contact)

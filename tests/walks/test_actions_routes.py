@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from walks.actions import service, spreadsheet
 from walks.extensions import db
-from walks.models import ActionItem, Meeting
+from walks.models import ActionItem, ActionUpdate, Meeting
 
 from ..conftest import csrf_token_from
 
@@ -186,13 +186,14 @@ def test_export_and_import_over_http(client, login, area_setup):
     db.session.refresh(action)
     assert action.due_date == dt.date(2026, 9, 1)
     csv_response = client.get(f"/areas/{area.id}/actions.csv")
-    assert csv_response.mimetype == "text/csv" and "Klart senast" in csv_response.get_data(True)
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
+    assert "Klart senast" in csv_response.get_data(True)
 
 
 @pytest.mark.parametrize("cell, value, shown", [
     (9, "snart", "inte ett datum"),
     (4, "Okänd AB", "Okänd aktör"),
-    (15, "Klar", "kan inte bli"),
+    (15, "Färdig", "Okänt värde"),
 ])
 def test_import_errors_are_listed_on_the_page(client, login, area_setup, cell, value, shown):
     user = login()
@@ -256,8 +257,8 @@ def test_bad_meeting_is_refused(client, login, area_setup, data):
 
 
 def test_viewer_sees_the_plan_but_cannot_change_it(client, login, area_setup, make):
-    login(make.user(role="viewer"))
     area = area_setup[0]
+    login(make.user(role="viewer", areas=[area]))
     html = client.get(f"/areas/{area.id}/actions").get_data(True)
     assert "Ny åtgärd" not in html
     assert client.get(f"/areas/{area.id}/actions/new").status_code == 403
@@ -278,3 +279,93 @@ def test_pages_in_english(client, login, area_setup):
     meeting = client.get(f"/areas/{area.id}/meeting").get_data(True)
     assert "Due within 30 days or overdue" in meeting
     assert "Kind of actor" in client.get("/actors").get_data(True)
+
+
+# --- who sees and changes what ----------------------------------------------------------------------
+
+@pytest.fixture
+def other_area_plan(make, area_setup):
+    """An action and a meeting in area_setup's area, and the people of another area."""
+    area, walk, owner, contact = area_setup
+    action = make.action([make.observation(walk=walk, area=area)], area_id=area.id)
+    meeting = make.meeting(area=area)
+    there = make.area(name="Annanstans")
+    db.session.commit()
+    return {"area": area, "action": action, "meeting": meeting, "there": there,
+            "stranger": make.user(role="coordinator", areas=[there]),
+            "viewer": make.user(role="viewer", areas=[area]),
+            "coordinator": make.user(role="coordinator", areas=[area])}
+
+
+def plan_reads(world):
+    area, action = world["area"].id, world["action"].id
+    return [f"/areas/{area}/actions", f"/actions/{action}", f"/areas/{area}/actions.xlsx",
+            f"/areas/{area}/actions.csv", f"/areas/{area}/meeting", f"/areas/{area}/meeting/agenda",
+            f"/meetings/{world['meeting'].id}"]
+
+
+def plan_writes(world):
+    area, action = world["area"].id, world["action"].id
+    obs = world["action"].observations[0].id
+    return [(f"/areas/{area}/actions/new", action_form()), (f"/actions/{action}/edit", action_form()),
+            (f"/actions/{action}/status", {"status": "in_progress"}), (f"/actions/{action}/comment", {"comment": "x"}),
+            (f"/actions/{action}/observations/{obs}/unlink", {}),
+            (f"/areas/{area}/meetings", {"held_on": "2026-01-01", "notes": "x"})]
+
+
+def test_a_coordinator_of_another_area_finds_nothing(client, login, other_area_plan):
+    world = other_area_plan
+    login(world["stranger"])
+    for url in plan_reads(world):
+        assert client.get(url).status_code == 404, url
+    csrf = token(client)
+    for url, data in plan_writes(world):
+        assert client.post(url, data={**data, "csrf_token": csrf}).status_code == 404, url
+    page = client.get("/actions").get_data(True)
+    assert world["area"].name not in page and "Annanstans" in page
+    assert db.session.get(ActionItem, world["action"].id).status == "planned"
+
+
+def test_a_viewer_reads_the_plan_and_changes_nothing(client, login, other_area_plan):
+    world = other_area_plan
+    login(world["viewer"])
+    for url in plan_reads(world):
+        assert client.get(url).status_code == 200, url
+    csrf = token(client)
+    for url, data in plan_writes(world):
+        assert client.post(url, data={**data, "csrf_token": csrf}).status_code == 403, url
+    assert "Annanstans" not in client.get("/actions").get_data(True)
+
+
+def test_the_areas_coordinator_changes_the_plan(client, login, other_area_plan):
+    world = other_area_plan
+    login(world["coordinator"])
+    response = client.post(f"/actions/{world['action'].id}/status",
+                           data={"status": "in_progress", "csrf_token": token(client)})
+    assert response.status_code == 302
+    assert db.session.get(ActionItem, world["action"].id).status == "in_progress"
+
+
+def test_the_actor_list_offers_only_actors_the_coordinator_may_see(client, login, other_area_plan, make):
+    world = other_area_plan
+    hidden = make.organization(name="Annan förvaltning")
+    hidden.areas.append(world["there"])
+    db.session.commit()
+    login(world["coordinator"])
+    page = client.get(f"/areas/{world['area'].id}/actions/new").get_data(True)
+    assert "Bostadsbolaget" in page and "Annan förvaltning" not in page
+    response = client.post(f"/areas/{world['area'].id}/actions/new",
+                           data=action_form(organization_id=str(hidden.id), csrf_token=token(client)))
+    assert response.status_code == 400 and db.session.scalar(
+        sa.select(sa.func.count()).select_from(ActionItem).where(ActionItem.organization_id == hidden.id)) == 0
+
+
+def test_the_action_log_shows_the_areas_local_time(client, login, area_setup):
+    user = login()
+    action = service.create_action(area_setup[0], {"title": "Lampa"}, user)
+    action.updates[0].at = dt.datetime(2026, 1, 15, 12, 0)  # UTC; 13:00 in Göteborg (CET)
+    db.session.add(ActionUpdate(action=action, at=dt.datetime(2026, 7, 1, 21, 30), comment="Sommar"))
+    db.session.commit()
+    page = client.get(f"/actions/{action.id}").get_data(True)
+    assert "2026-01-15 13:00" in page and "2026-07-01 23:30" in page  # CEST in summer
+    assert "UTC" not in page

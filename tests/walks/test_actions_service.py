@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from walks.actions import service
 from walks.extensions import db
 from walks.models import ActionItem, ActionUpdate, Meeting, utcnow
+from walks.observations import set_status
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -120,9 +121,11 @@ def test_update_logs_only_what_changed(setup):
 def test_observations_linked_finished_and_resolved(setup, make):
     user, area, walk, org, contact = setup
     observations = [make.observation(walk=walk) for _ in range(3)]
-    observations[2].status = "reported"
+    make.fault_report([observations[2]], status="sent")
+    set_status(observations[2], "sent")
     action = service.create_action(area, {"title": "Belysning", "status": "in_progress"}, user, observations)
-    assert [o.status for o in observations] == ["in_action", "in_action", "reported"]
+    # the strongest state of what each is part of: an open action outranks a sent report
+    assert [o.status for o in observations] == ["in_action", "in_action", "in_action"]
     assert action.updates[0].changes["observations"] == [[], [o.id for o in observations]]
     update = service.transition(action, "done", user, "Klart", resolve_observations=True)
     assert all(o.status == "resolved" for o in observations)
@@ -168,13 +171,30 @@ def test_plan_filters_and_overdue(setup):
     assert service.is_overdue(late, TODAY) and not service.is_overdue(soon, TODAY)
     assert not service.is_overdue(done, TODAY)
     assert service.plan(area) == [late, soon, done]
-    assert service.plan(area, organization_id=org.id) == [late]
-    assert service.plan(area, organization_id=0) == [soon, done]
-    assert service.plan(area, horizon="medium") == [soon]
-    assert service.plan(area, status="done") == [done]
-    assert service.plan(area, overdue_only=True, today=TODAY) == [late]
+    assert service.plan(area, service.PlanFilters(actor=str(org.id))) == [late]
+    assert service.plan(area, service.PlanFilters(actor="none")) == [soon, done]
+    assert service.plan(area, service.PlanFilters(horizon="medium")) == [soon]
+    assert service.plan(area, service.PlanFilters(status="done")) == [done]
+    assert service.plan(area, service.PlanFilters(overdue_only=True), today=TODAY) == [late]
     counts = service.status_counts(area, TODAY)
     assert counts["in_progress"] == 1 and counts["done"] == 1 and counts["overdue"] == 1
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({}, service.PlanFilters()),
+    ({"status": "done", "horizon": "long", "actor": "12", "overdue": "1"},
+     service.PlanFilters("done", "long", "12", True)),
+    ({"status": "klar", "horizon": "evig", "actor": "tolv", "overdue": "ja"}, service.PlanFilters()),
+    ({"actor": "none"}, service.PlanFilters(actor="none")),
+    ({"actor": "1" * 40}, service.PlanFilters()),
+    ({"actor": "١٢"}, service.PlanFilters()),  # digits, but not ASCII
+])
+def test_plan_filters_from_args_ignore_what_they_do_not_know(args, expected):
+    assert service.PlanFilters.from_args(args) == expected
+
+
+def test_plan_filters_are_true_when_they_filter():
+    assert not service.PlanFilters() and service.PlanFilters(overdue_only=True)
 
 
 def test_meeting_overview_groups_due_and_lists_changes_since_last_meeting(setup, make):
@@ -219,3 +239,31 @@ def test_ids_that_are_not_numbers_are_refused(setup, field):
     with pytest.raises(service.ActionError) as caught:
         service.create_action(area, {"title": "X", field: "abc"}, user)
     assert field in caught.value.errors
+
+
+def test_cancelling_and_reopening_move_the_observations_with_the_action(setup, make):
+    user, area, walk, *_ = setup
+    reported, fresh = make.observation(walk=walk), make.observation(walk=walk)
+    make.fault_report([reported], status="sent")
+    set_status(reported, "sent")
+    action = service.create_action(area, {"title": "Belysning", "status": "planned"}, user, [reported, fresh])
+    assert (reported.status, fresh.status) == ("in_action", "in_action")
+    service.transition(action, "cancelled", user)
+    assert (reported.status, fresh.status) == ("reported", "new")  # back to what else they are part of
+    service.transition(action, "proposed", user)
+    assert (reported.status, fresh.status) == ("in_action", "in_action")
+    service.transition(action, "planned", user)
+    service.transition(action, "in_progress", user)
+    service.transition(action, "done", user, resolve_observations=True)
+    assert (reported.status, fresh.status) == ("resolved", "resolved")
+    service.transition(action, "in_progress", user)
+    assert (reported.status, fresh.status) == ("in_action", "in_action")
+
+
+def test_unlinking_keeps_an_observation_in_its_other_open_action(setup, make):
+    user, area, walk, *_ = setup
+    obs = make.observation(walk=walk)
+    first = service.create_action(area, {"title": "Belysning"}, user, [obs])
+    service.create_action(area, {"title": "Buskar"}, user, [obs])
+    service.unlink_observation(first, obs, user)
+    assert obs.status == "in_action"

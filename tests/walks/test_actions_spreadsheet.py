@@ -120,7 +120,8 @@ def set_cell(header, value, row=2):
     (set_cell("Ansvarig aktör", "Okänd Förvaltning AB"), 2, "Ansvarig aktör", "Unknown actor"),
     (set_cell("Kontaktperson", "Ingen Alls"), 2, "Kontaktperson", "not a contact"),
     (set_cell("Status", "Färdig"), 2, "Status", "Unknown value"),
-    (set_cell("Status", "Klar", row=3), 3, "Status", "cannot become"),
+    (lambda sheet: sheet.append([None, "En ny rad som inte får skapas"] + [None] * 13), 5, "Åtgärd",
+     "also on row 4"),
     (set_cell("Tidshorisont", "evig"), 2, "Tidshorisont", "Unknown value"),
     (set_cell("Start", dt.date(2026, 6, 1)), 2, "Klart senast", "before the start"),
     (set_cell("ID", 99999), 2, "ID", "no action with ID"),
@@ -233,3 +234,46 @@ def test_done_when_three_observations_to_overdue(make):
     after = service.meeting_overview(area, dt.date(2026, 9, 1))
     [(org, [listed])] = after["groups"]
     assert listed is action and after["overdue_count"] == 1 and service.is_overdue(action, dt.date(2026, 9, 1))
+
+
+def count_updates():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ActionUpdate))
+
+
+def test_a_workbook_imported_twice_changes_nothing_the_second_time(plan):
+    user, area, org, contact, police, first, second = plan
+    workbook = workbook_of(spreadsheet.export_xlsx(area))
+    sheet = workbook["Åtgärdsplan"]
+    sheet.cell(2, HEADERS.index("Vad har vi uppnått") + 1, "Hälften beskuret")
+    sheet.cell(3, HEADERS.index("Status") + 1, "Pågår")
+    sheet.append([None, "Ny belysning i tunneln", "", "Polisen", "", "", "", "", "", "", "", "", "Lång", "Låg",
+                  "Planerad"])
+    data = saved(workbook).getvalue()
+    result = spreadsheet.import_xlsx(area, io.BytesIO(data), user)
+    assert result.ok, result.errors
+    assert len(result.created) == 1 and len(result.updated) == 2
+    db.session.commit()
+    actions, updates = count_actions(), count_updates()
+
+    again = spreadsheet.import_xlsx(area, io.BytesIO(data), user)
+    assert again.ok, again.errors
+    assert (again.created, again.updated, again.unchanged) == ([], [], 3)
+    db.session.commit()
+    assert (count_actions(), count_updates()) == (actions, updates)
+
+
+def test_a_new_status_is_reached_by_the_allowed_path_and_each_step_is_logged(plan):
+    user, area, org, contact, police, first, second = plan
+    assert second.status == "proposed"
+    result = spreadsheet.import_xlsx(area, edited(area, set_cell("Status", "Pågår", row=3)), user)
+    assert result.ok, result.errors
+    db.session.commit()
+    steps = [u.changes["status"] for u in second.updates[1:] if "status" in u.changes]  # [0]: created
+    assert steps == [["proposed", "planned"], ["planned", "in_progress"]] and second.status == "in_progress"
+
+
+def test_every_status_the_sheet_offers_is_accepted_from_every_status():
+    for old in service.TRANSITIONS:
+        for new in spreadsheet.STATUS_SV:
+            path = service.status_path(old, new)
+            assert (path[-1] if path else old) == new

@@ -121,7 +121,7 @@ def test_contact_list_and_downloads(client, login, make):
     assert vcf.mimetype == "text/vcard" and "attachment" in vcf.headers["Content-Disposition"]
     assert "FN:Kim Berg\r\n" in vcf.get_data(True)
     csv_response = client.get(f"/areas/{area.id}/contacts.csv")
-    assert csv_response.mimetype == "text/csv"
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     assert "Kim Berg" in csv_response.get_data(True)
     assert client.get("/areas/99999/contacts").status_code == 404
 
@@ -149,3 +149,85 @@ def test_post_without_csrf_is_refused(client, login, make):
     db.session.commit()
     assert client.post(f"/actors/{org.id}/delete").status_code == 400
     assert db.session.get(Organization, org.id) is not None
+
+
+# --- who sees what: an actor is seen where it takes part in one of the user's areas -----------------
+
+@pytest.fixture
+def two_areas(make):
+    here, there = make.area(name="Här"), make.area(name="Där")
+    ours, theirs = make.organization(name="Polisen"), make.organization(name="Hyresvärden i Där")
+    ours.areas.append(here)
+    theirs.areas.append(there)
+    kim = make.contact(organization=ours, name="Kim Berg")
+    lo = make.contact(organization=theirs, name="Lo Ek")
+    people = {"coordinator": make.user(role="coordinator", areas=[here]),
+              "viewer": make.user(role="viewer", areas=[here]),
+              "stranger": make.user(role="coordinator", areas=[there])}
+    db.session.commit()
+    return {"here": here, "there": there, "ours": ours, "theirs": theirs, "kim": kim, "lo": lo, **people}
+
+
+def actor_reads(w):
+    return [f"/actors/{w['ours'].id}", f"/areas/{w['here'].id}/contacts", f"/areas/{w['here'].id}/contacts.vcf",
+            f"/areas/{w['here'].id}/contacts.csv"]
+
+
+def actor_writes(w):
+    org, kim = w["ours"].id, w["kim"].id
+    return [(f"/actors/{org}/edit", org_form(name="Polisen", area_ids=[str(w["here"].id)])),
+            (f"/actors/{org}/delete", {}), (f"/actors/{org}/contacts/new", {"name": "Ny"}),
+            (f"/actors/{org}/contacts/{kim}/edit", {"name": "Kim"}), (f"/actors/{org}/contacts/{kim}/delete", {})]
+
+
+def test_a_coordinator_of_another_area_finds_nothing_of_ours(client, login, two_areas):
+    w = two_areas
+    login(w["stranger"])
+    for url in actor_reads(w):
+        assert client.get(url).status_code == 404, url
+    csrf = token(client)
+    for url, data in actor_writes(w):
+        assert client.post(url, data={**data, "csrf_token": csrf}).status_code == 404, url
+    page = client.get("/actors?q=").get_data(True)
+    assert "Hyresvärden i Där" in page and "Polisen" not in page
+    assert "Kim Berg" not in client.get("/actors?q=kim").get_data(True)
+    assert db.session.get(Contact, w["kim"].id).name == "Kim Berg"
+
+
+def test_a_viewer_reads_our_actors_and_changes_nothing(client, login, two_areas):
+    w = two_areas
+    login(w["viewer"])
+    for url in actor_reads(w):
+        assert client.get(url).status_code == 200, url
+    csrf = token(client)
+    for url, data in actor_writes(w):
+        assert client.post(url, data={**data, "csrf_token": csrf}).status_code == 403, url
+    assert "Hyresvärden i Där" not in client.get("/actors").get_data(True)
+    assert client.get(f"/areas/{w['there'].id}/contacts.csv").status_code == 404
+
+
+def test_a_coordinator_adds_actors_to_their_own_areas_only(client, login, two_areas):
+    w = two_areas
+    login(w["coordinator"])
+    page = client.get("/actors/new").get_data(True)
+    assert "Här" in page and "Där" not in page
+    response = client.post("/actors/new", data=org_form(name="Skolan", area_ids=[str(w["there"].id)],
+                                                        csrf_token=token(client)))
+    assert response.status_code == 400
+    response = client.post("/actors/new", data=org_form(name="Skolan", csrf_token=token(client)))
+    assert response.status_code == 400 and "minst ett" in response.get_data(True)
+    assert db.session.scalar(sa.select(Organization).where(Organization.name == "Skolan")) is None
+    response = client.post("/actors/new", data=org_form(name="Skolan", area_ids=[str(w["here"].id)],
+                                                        csrf_token=token(client)))
+    assert response.status_code == 302
+
+
+def test_editing_a_shared_actor_keeps_the_areas_of_others(client, login, two_areas):
+    w = two_areas
+    w["theirs"].areas.append(w["here"])
+    db.session.commit()
+    login(w["coordinator"])
+    response = client.post(f"/actors/{w['theirs'].id}/edit",
+                           data=org_form(name="Hyresvärden i Där", area_ids=[], csrf_token=token(client)))
+    assert response.status_code == 302
+    assert [a.name for a in db.session.get(Organization, w["theirs"].id).areas] == ["Där"]

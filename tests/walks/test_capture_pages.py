@@ -120,16 +120,16 @@ def test_capture_screen(client, make):
     assert "Belysning" in page and "Rent och snyggt" in page and "💡" in page
     for label in ("Mycket otryggt", "Otryggt", "Ganska tryggt", "Tryggt"):
         assert label in page
-    assert "/vendor/leaflet/leaflet.js" in page and "js/capture.js" in page
+    assert "/maps/assets/leaflet/leaflet.js?v=" in page and "js/capture.js" in page
     assert "unpkg" not in page and "cdn" not in page.lower()
 
 
 def test_leaflet_is_served_locally(client):
-    with client.get("/vendor/leaflet/leaflet.js") as response:
+    with client.get("/maps/assets/leaflet/leaflet.js") as response:
         assert response.status_code == 200 and b"Leaflet" in response.data
-    with client.get("/vendor/leaflet/images/marker-icon.png") as response:
+    with client.get("/maps/assets/leaflet/images/marker-icon.png") as response:
         assert response.status_code == 200
-    assert client.get("/vendor/leaflet/../../../etc/passwd").status_code == 404
+    assert client.get("/maps/assets/leaflet/../../../etc/passwd").status_code == 404
 
 
 @pytest.fixture

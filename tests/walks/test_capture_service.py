@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from PIL import Image
 from flask_babel import force_locale
 
+from walks import photos
 from walks.capture import service
 from walks.capture.service import CaptureError
 from walks.extensions import db
@@ -48,7 +49,10 @@ def test_creates_observation_with_area_and_photo(app, walker):
     assert obs.participant is participant and obs.category.code == "lighting"
     assert obs.location_source == "gps" and obs.accuracy_m == 8 and obs.safety == 1
     assert obs.rating_lighting == 0 and obs.rating_openness is None
-    assert len(obs.photos) == 1 and sorted(os.listdir(app.config["UPLOAD_DIR"])) == sorted(result.written_files)
+    assert len(obs.photos) == 1 and os.listdir(app.config["UPLOAD_DIR"]) == []  # pending until the commit
+    db.session.commit()
+    assert sorted(os.listdir(app.config["UPLOAD_DIR"])) == sorted([obs.photos[0].filename,
+                                                                   obs.photos[0].thumb_filename])
     # What is on disk: no EXIF at all (the GPS and camera are gone) and upright (orientation 6 applied).
     for name in (obs.photos[0].filename, obs.photos[0].thumb_filename):
         with Image.open(os.path.join(app.config["UPLOAD_DIR"], name)) as stored:
@@ -63,7 +67,8 @@ def test_same_uuid_same_content_returns_existing(app, walker):
     first = create(app, walker, data, [jpeg_bytes()])
     again = create(app, walker, dict(data), [jpeg_bytes()])
     assert not again.created and again.observation.id == first.observation.id
-    assert again.written_files == [] and counts() == (1, 1)
+    assert again.photos_added == 0 and counts() == (1, 1)
+    db.session.commit()
     assert len(os.listdir(app.config["UPLOAD_DIR"])) == 2
 
 
@@ -176,7 +181,10 @@ def test_database_failure_removes_written_files(app, walker, monkeypatch):
     monkeypatch.setattr(db.session, "flush", broken_flush)
     with pytest.raises(sa.exc.OperationalError):
         create(app, walker, payload(), [jpeg_bytes()])
+    assert os.listdir(photos.pending_root(app.config["UPLOAD_DIR"])) != []
+    db.session.rollback()  # as every request that fails does
     assert os.listdir(app.config["UPLOAD_DIR"]) == []
+    assert os.listdir(photos.pending_root(app.config["UPLOAD_DIR"])) == []
 
 
 @pytest.mark.parametrize("status", ["planned", "closed"])
@@ -212,11 +220,16 @@ def test_update_and_delete_only_own(app, walker, make):
         service.update_observation(obs, other, {"text": "Mitt nu"})
     assert error.value.status == 403
     with pytest.raises(CaptureError):
-        service.delete_observation(obs, other)
+        service.delete_observation(obs, other, app.config["UPLOAD_DIR"])
     service.update_observation(obs, walker[1], {"text": "Ny text", "safety": 3, "lat": 57.7, "lon": 11.9})
     assert (obs.text, obs.safety, obs.lat, obs.location_source) == ("Ny text", 3, 57.7, "map")
-    files = service.delete_observation(obs, walker[1])
-    assert len(files) == 2 and counts() == (0, 0)
+    db.session.commit()
+    assert len(os.listdir(app.config["UPLOAD_DIR"])) == 2
+    service.delete_observation(obs, walker[1], app.config["UPLOAD_DIR"])
+    assert counts() == (0, 0) and os.listdir(app.config["UPLOAD_DIR"]) == []  # moved aside
+    db.session.commit()
+    assert os.listdir(app.config["UPLOAD_DIR"]) == []
+    assert os.listdir(photos.pending_root(app.config["UPLOAD_DIR"])) == []
 
 
 def test_walk_points_have_no_names_and_skip_hidden(app, walker):

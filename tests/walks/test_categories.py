@@ -213,3 +213,61 @@ def test_default_categories_never_label_people():
 ])
 def test_labels_people(name, labels):
     assert service.labels_people(name) is labels
+
+
+# --- names in the walker languages ---------------------------------------------------------------
+
+def test_name_in_each_language_falls_back_to_swedish(make):
+    lighting = by_code("lighting")
+    assert lighting.name("ar") == "الإضاءة" and lighting.name("fi") == "Valaistus"
+    assert lighting.name("en_GB") == "Lighting" and lighting.name("sv") == "Belysning"
+    assert lighting.name("xx") == "Belysning"
+    lighting.names = {}
+    assert lighting.name("ar") == "Belysning"
+
+
+def test_seed_fills_missing_translations_but_keeps_a_coordinators_names(runner):
+    lighting = by_code("lighting")
+    lighting.names = {"fi": "Katuvalot"}
+    by_code("litter").names = None
+    db.session.commit()
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    db.session.expire_all()
+    assert by_code("lighting").names["fi"] == "Katuvalot" and by_code("lighting").names["ar"] == "الإضاءة"
+    assert by_code("litter").name("so") == "Qashin iyo nadaafad"
+
+
+def test_coordinator_edits_the_names_in_the_walker_languages(client, login):
+    login()
+    lighting = by_code("lighting")
+    page = client.get(f"/categories/{lighting.id}/edit").get_data(True)
+    assert 'value="الإضاءة"' in page and 'lang="ar"' in page and 'dir="rtl"' in page
+    response = client.post(f"/categories/{lighting.id}/edit", data={
+        "name_sv": "Belysning", "name_en": "Lighting", "theme": "safety", "color": "#c0392b", "icon": "💡",
+        "is_fault": "y", "name_ar": "  إنارة الشارع ", "name_so": "", "name_ti": "መብራህቲ", "name_fa": "روشنایی",
+        "name_fi": "Valaistus", "csrf_token": csrf_token_from(page)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    names = by_code("lighting").names
+    assert names["ar"] == "إنارة الشارع" and "so" not in names and by_code("lighting").name("so") == "Belysning"
+
+
+@pytest.mark.parametrize("field, value", [("name_fa", "x" * 121), ("name_fi", "Homeless camp")])
+def test_bad_names_in_a_walker_language_are_refused(client, login, field, value):
+    login()
+    lighting = by_code("lighting")
+    before = dict(lighting.names)
+    page = client.get(f"/categories/{lighting.id}/edit").get_data(True)
+    response = client.post(f"/categories/{lighting.id}/edit", data={
+        "name_sv": "Belysning", "name_en": "Lighting", "theme": "safety", "color": "#c0392b", "icon": "💡",
+        field: value, "csrf_token": csrf_token_from(page)})
+    assert response.status_code == 400 and f'id="{field}-error"' in response.get_data(True)
+    db.session.expire_all()
+    assert by_code("lighting").names == before
+
+
+def test_a_new_category_can_get_names_in_the_walker_languages(client, login):
+    login()
+    assert post_new(client, {**GOOD, "name_fa": "نیمکت شکسته"}).status_code == 302
+    created = by_code("broken_park_bench")
+    assert created.name("fa") == "نیمکت شکسته" and created.name("ar") == "Trasig parkbänk"

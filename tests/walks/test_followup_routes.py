@@ -5,7 +5,7 @@ import re
 import pytest
 
 from walks.extensions import db
-from walks.models import Observation
+from walks.models import Area, Observation, Walk
 
 from .test_followup_service import add_actions, add_fault_reports, build_two_walks
 
@@ -96,7 +96,7 @@ def test_compare_hands_the_map_its_points_as_json_data(client, login, data):
     assert len(payload["points"]["before"]) == 5 and len(payload["points"]["after"]) == 4
     assert sum(p["open_fault"] for p in payload["points"]["before"]) == 2
     assert payload["tiles"]["url"].endswith("{z}/{x}/{y}.png")
-    assert '<script src="/maps/assets/leaflet/leaflet.js">' in html
+    assert '<script src="/maps/assets/leaflet/leaflet.js?v=' in html
 
 
 def test_user_text_cannot_break_out_of_the_map_data(client, login, data):
@@ -199,7 +199,7 @@ def test_english_labels(client, login, data):
 def test_the_map_library_comes_from_the_app_not_a_cdn(client, login, data):
     login()
     html = client.get(compare_url(data)).get_data(True)
-    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))(?:\?v=\w+)?"', html)
     assert sources and all(s.startswith("/") and not s.startswith("//") for s in sources)
     for source in sources:
         with client.get(source) as response:
@@ -230,3 +230,42 @@ def test_the_demo_walks_compare_with_figures_that_match_the_database(client, log
         assert result[part]["safety"]["mean"] == round(float(mean), 2)
     assert client.get(f"/areas/{area.id}/compare").status_code == 200
     assert client.get(f"/areas/{area.id}/dashboard").status_code == 200
+
+
+# --- one count, two pages ---------------------------------------------------------------------------
+
+def test_on_the_demo_the_dashboard_and_compare_agree_about_the_first_walk(client, login, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    area = db.session.scalar(db.select(Area).order_by(Area.id))
+    first = db.session.scalar(db.select(Walk).where(Walk.area_id == area.id).order_by(Walk.starts_at))
+    login()
+    dashboard = client.get(f"/areas/{area.id}/dashboard.json").get_json()
+    compare = client.get(f"/areas/{area.id}/compare.json").get_json()
+    (row,) = [w for w in dashboard["walks"] if w["id"] == first.id]
+    assert compare["before"]["id"] == first.id
+    from_first = compare["faults_from_first_walk"]
+    assert (row["faults"]["total"], row["faults"]["reported"], row["faults"]["resolved"]) == \
+        (from_first["total"], from_first["reported"], from_first["resolved"])
+    assert row["faults"]["resolved"] > 0  # the demo's finished actions resolved some of them
+    assert row["faults"]["reported"] >= row["faults"]["resolved"]
+
+
+# --- who sees what ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who, status", [("stranger", 404), ("viewer", 200)])
+@pytest.mark.parametrize("path", ["/areas/{id}/dashboard", "/areas/{id}/dashboard.json", "/areas/{id}/compare",
+                                  "/areas/{id}/compare.json"])
+def test_a_coordinator_of_another_area_finds_nothing_and_a_viewer_reads(client, login, make, data, path, who,
+                                                                        status):
+    people = {"stranger": make.user(role="coordinator", areas=[data.other_area]),
+              "viewer": make.user(role="viewer", areas=[data.area])}
+    db.session.commit()
+    login(people[who])
+    assert client.get(path.format(id=data.area.id)).status_code == status
+
+
+def test_a_walk_of_another_area_is_not_found_rather_than_named(client, login, make, data):
+    login(make.user(role="coordinator", areas=[data.area]))
+    response = client.get(compare_url(data, before=data.before.id, after=data.elsewhere.id))
+    assert response.status_code == 404 and data.elsewhere.title not in response.get_data(True)

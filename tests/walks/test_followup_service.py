@@ -106,16 +106,16 @@ def data(make):
 
 def test_compare_two_walks_with_known_answers(data):
     result = service.compare_walks(data.before, data.after)
-    assert result["before"]["observations"] == 5
-    assert result["after"]["observations"] == 4
-    assert result["before"]["safety"] == {"count": 5, "mean": 1.6, "distribution": [1, 1, 2, 1]}
-    assert result["after"]["safety"] == {"count": 4, "mean": 1.25, "distribution": [0, 3, 1, 0]}
+    assert result.before.observations == 5
+    assert result.after.observations == 4
+    assert result.before.safety == service.SafetySummary(count=5, mean=1.6, distribution=[1, 1, 2, 1])
+    assert result.after.safety == service.SafetySummary(count=4, mean=1.25, distribution=[0, 3, 1, 0])
     assert service.mean_change(result) == -0.35
-    assert [(r["category"].code, r["before"], r["after"], r["change"]) for r in result["categories"]] == [
+    assert [(r.category.code, r.before, r.after, r.change) for r in result.categories] == [
         ("lighting", 2, 1, -1), ("graffiti", 1, 1, 0), ("litter", 1, 0, -1), ("positive", 1, 2, 1)]
-    faults = result["faults"]
-    assert (faults["total"], faults["resolved"], faults["dismissed"]) == (4, 1, 1)
-    assert [o.id for o in faults["open"]] == [data.b.lamp_open.id, data.b.graffiti.id]
+    faults = result.faults
+    assert (faults.total, faults.resolved, faults.dismissed) == (4, 1, 1)
+    assert [o.id for o in faults.open] == [data.b.lamp_open.id, data.b.graffiti.id]
 
 
 def test_compare_leaves_hidden_and_merged_observations_out_of_the_map(data):
@@ -171,36 +171,40 @@ def test_check_pair_names_the_walk_of_another_area(data):
 
 def test_area_figures_with_known_answers(data):
     figures = service.area_figures(data.area, TODAY)
-    assert [w["title"] for w in figures["walks"]] == ["Höstvandring 2025", "Uppföljning 2026", "Planerad vandring"]
-    assert [w["themes"] for w in figures["walks"]] == [
+    assert [w.title for w in figures.walks] == ["Höstvandring 2025", "Uppföljning 2026", "Planerad vandring"]
+    assert [w.themes for w in figures.walks] == [
         {"safety": 2, "clean": 2, "access": 0, "positive": 1},
         {"safety": 1, "clean": 1, "access": 0, "positive": 2},
         {"safety": 0, "clean": 0, "access": 0, "positive": 0}]
-    assert [w["safety"]["distribution"] for w in figures["walks"]] == [[1, 1, 2, 1], [0, 3, 1, 0], [0, 0, 0, 0]]
-    assert [w["safety"]["mean"] for w in figures["walks"]] == [1.6, 1.25, None]
-    assert figures["observations"] == 9
-    assert figures["faults"]["sent"] == 6
-    assert figures["faults"]["by_status"] == {"sent": 1, "acknowledged": 1, "resolved": 3, "rejected": 1}
-    assert (figures["faults"]["resolved"], figures["faults"]["open"]) == (3, 2)
+    assert [w.safety.distribution for w in figures.walks] == [[1, 1, 2, 1], [0, 3, 1, 0], [0, 0, 0, 0]]
+    assert [w.safety.mean for w in figures.walks] == [1.6, 1.25, None]
+    assert figures.observations == 9
+    assert figures.faults.sent == 6
+    assert figures.faults.by_status == {"sent": 1, "acknowledged": 1, "resolved": 3, "rejected": 1}
+    assert (figures.faults.resolved, figures.faults.open) == (3, 2)
     # Resolved after 10 days (report resolved_at), 4.5 and 2 days (item updated_at): the median is 4.5.
-    assert figures["faults"]["median_days_to_resolve"] == 4.5
-    assert [w["faults"] for w in figures["walks"]] == [
-        {"sent": 4, "resolved": 2}, {"sent": 1, "resolved": 1}, {"sent": 0, "resolved": 0}]
-    assert figures["faults"]["outside_walks"] == {"sent": 1, "resolved": 0}
-    assert figures["actions"] == {
-        "total": 6, "overdue": 2,
-        "by_status": {"proposed": 1, "planned": 1, "in_progress": 2, "done": 1, "cancelled": 1}}
+    assert figures.faults.median_days_to_resolve == 4.5
+    # What became of the faults (observations.outcome_counts): reported = in a sent report or taken up.
+    assert [w.faults for w in figures.walks] == [
+        {"total": 4, "reported": 4, "resolved": 1, "dismissed": 1, "unresolved": 2},
+        {"total": 2, "reported": 1, "resolved": 1, "dismissed": 0, "unresolved": 1},
+        {"total": 0, "reported": 0, "resolved": 0, "dismissed": 0, "unresolved": 0}]
+    assert figures.faults.outside_walks == {"total": 1, "reported": 1, "resolved": 0, "dismissed": 0,
+                                            "unresolved": 1}
+    assert figures.outcomes == {"total": 7, "reported": 6, "resolved": 2, "dismissed": 1, "unresolved": 4}
+    assert figures.actions == service.ActionFigures(
+        total=6, overdue=2, by_status={"proposed": 1, "planned": 1, "in_progress": 2, "done": 1, "cancelled": 1})
 
 
 def test_overdue_depends_on_today(data):
-    assert service.area_figures(data.area, TODAY - dt.timedelta(days=1))["actions"]["overdue"] == 0
+    assert service.area_figures(data.area, TODAY - dt.timedelta(days=1)).actions.overdue == 0
 
 
 def test_area_figures_of_an_empty_area(make):
     figures = service.area_figures(make.area(), TODAY)
-    assert figures["walks"] == [] and figures["observations"] == 0
-    assert figures["faults"]["sent"] == 0 and figures["faults"]["median_days_to_resolve"] is None
-    assert figures["actions"]["overdue"] == 0
+    assert figures.walks == [] and figures.observations == 0
+    assert figures.faults.sent == 0 and figures.faults.median_days_to_resolve is None
+    assert figures.actions.overdue == 0
 
 
 @pytest.mark.parametrize("days, expected", [([], None), ([3.0], 3.0), ([1.0, 2.0], 1.5), ([10, 4.5, 2], 4.5)])
@@ -226,4 +230,4 @@ def test_resolve_days(status, sent, report_resolved, item_updated, expected):
     ({3: 2, 0: 1}, {"count": 3, "mean": 2.0, "distribution": [1, 0, 0, 2]}),
 ])
 def test_safety_summary(counts, expected):
-    assert service.safety_summary(counts) == expected
+    assert service.safety_summary(counts) == service.SafetySummary(**expected)

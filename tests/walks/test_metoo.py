@@ -147,12 +147,12 @@ def test_counts_show_on_the_review_table_first_and_on_the_map_popup(client, logi
     assert dict(client.get(f"/maps/observations/{quiet.id}.json").json["facts"])["Jag med"] == ""
 
 
-def test_merging_a_seconded_point_moves_its_me_too(make, walk):
+def test_merging_a_seconded_point_moves_its_me_too(app, make, walk):
     from walks.capture import metoo
     from walks.review import service as review
     survivor, duplicate = point(make, walk, 0), point(make, walk, 5)
     second(make, duplicate, 2)
-    review.merge(survivor, duplicate, make.user())
+    review.merge(survivor, duplicate, make.user(), app.config["UPLOAD_DIR"])
     assert metoo.counts([survivor.id, duplicate.id]) == {survivor.id: 2}
 
 

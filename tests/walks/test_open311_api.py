@@ -67,7 +67,7 @@ def test_service_definition_in_both_formats(client):
 
 
 def test_post_creates_an_observation_and_it_can_be_read_back(client, make, key):
-    area = make.area()
+    area = make.area(open311_public=True)
     db.session.commit()
     response = post(client, key, address_string="Hjalmar Brantingsgatan 1",
                     media_url="https://example.se/lampa.jpg", **{"attribute[safety]": "0"})
@@ -104,7 +104,7 @@ def test_post_answers_in_xml(client, key):
 
 
 def test_resolved_and_dismissed_are_closed(client, make):
-    walk = make.walk()
+    walk = make.walk(area=make.area(open311_public=True))
     open_one = make.observation(walk=walk)
     resolved = make.observation(walk=walk, status="resolved")
     dismissed = make.observation(walk=walk, status="dismissed")
@@ -119,7 +119,7 @@ def test_resolved_and_dismissed_are_closed(client, make):
 
 
 def test_filters_dates_codes_and_id_list(client, make):
-    walk = make.walk()
+    walk = make.walk(area=make.area(open311_public=True))
     now = utcnow()
     recent = make.observation(walk=walk, observed_at=now - dt.timedelta(days=2))
     old = make.observation(walk=walk, observed_at=now - dt.timedelta(days=200),
@@ -216,3 +216,50 @@ def test_post_needs_no_csrf_token(app, key):
     app.config["WTF_CSRF_ENABLED"] = True
     response = post(app.test_client(), key)
     assert response.status_code == 200
+
+
+# --- who reads what (nothing a walker wrote is public by default) -----------------------------------
+
+def ids(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.data
+    return {r["service_request_id"] for r in response.get_json()}
+
+
+def test_nothing_is_public_until_the_area_publishes_its_fault_items(client, make):
+    area = make.area()
+    walker = make.participant(walk=make.walk(area=area), display_name="Anna Andersson")
+    fault = make.observation(walk=walker.walk, participant=walker, text="Mörk gångtunnel")
+    praise = make.observation(walk=walker.walk, category=make.category("positive"))
+    db.session.commit()
+    assert ids(client, f"{BASE}/requests.json") == set()
+    assert client.get(f"{BASE}/requests/{fault.id}.json").status_code == 404
+    assert client.get(f"{BASE}/tokens/{fault.uuid}.json").status_code == 404
+
+    area.open311_public = True
+    db.session.commit()
+    assert ids(client, f"{BASE}/requests.json") == {str(fault.id)}  # fault items only, not the praise
+    assert client.get(f"{BASE}/requests/{praise.id}.json").status_code == 404
+    body = client.get(f"{BASE}/requests.json").get_data(True) + client.get(f"{BASE}/requests.xml").get_data(True)
+    assert "Mörk gångtunnel" in body and "Anna" not in body and "Andersson" not in body
+
+
+def test_a_key_reads_the_requests_sent_to_its_body(client, make):
+    city, owner = make.organization(), make.organization()
+    walk = make.walk()
+    sent, draft, elsewhere = make.observation(walk=walk), make.observation(walk=walk), make.observation(walk=walk)
+    make.fault_report([sent], organization=city, status="sent")
+    make.fault_report([draft], organization=city)
+    make.fault_report([elsewhere], organization=owner, status="sent")
+    city_key, keyless = create_api_key("stadens-system", city.id), create_api_key("utan-aktor")
+    db.session.commit()
+    assert ids(client, f"{BASE}/requests.json?api_key={city_key}") == {str(sent.id)}
+    assert ids(client, f"{BASE}/requests.json?api_key={keyless}") == set()
+    assert client.get(f"{BASE}/requests/{sent.id}.json?api_key={city_key}").status_code == 200
+    assert client.get(f"{BASE}/requests/{elsewhere.id}.json?api_key={city_key}").status_code == 404
+    assert client.get(f"{BASE}/requests/{sent.id}.json").status_code == 404
+
+
+def test_a_wrong_key_on_a_read_is_refused(client):
+    response = client.get(f"{BASE}/requests.json?api_key=not-a-key")
+    assert response.status_code == 403 and response.get_json()[0]["code"] == 403

@@ -32,3 +32,14 @@ def test_a_duplicate_name_or_unknown_revoke_fails_cleanly(runner):
     unknown = runner.invoke(args=["api-key", "revoke", "nobody"])
     assert unknown.exit_code != 0 and "nobody" in unknown.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiKey)) == 1
+
+
+def test_a_key_can_belong_to_a_body(runner, app):
+    from tests import factories
+    city = factories.organization()
+    db.session.commit()
+    assert runner.invoke(args=["api-key", "create", "stadens-system", "--organization", str(city.id)]).exit_code == 0
+    stored = db.session.scalar(sa.select(ApiKey).where(ApiKey.name == "stadens-system"))
+    assert stored.organization_id == city.id
+    unknown = runner.invoke(args=["api-key", "create", "ingen", "--organization", "999999"])
+    assert unknown.exit_code != 0 and "999999" in unknown.output

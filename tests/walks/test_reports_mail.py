@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import random
 
 import pytest
@@ -11,7 +12,6 @@ from PIL import Image, ImageFilter
 
 from walks import photos as photo_pipeline
 from walks.extensions import db
-from walks.models import Photo
 from walks.reports import service
 
 from .test_reports_sending import free_port, refreshed, send, smtp  # noqa: F401
@@ -24,11 +24,6 @@ def phone_photo(seed: int) -> bytes:
     rng = random.Random(seed)
     small = Image.frombytes("RGB", (160, 120), bytes(rng.getrandbits(8) for _ in range(160 * 120 * 3)))
     image = small.resize((4000, 3000), Image.Resampling.BICUBIC).filter(ImageFilter.DETAIL)
-    return photo_pipeline_input(image)
-
-
-def photo_pipeline_input(image: Image.Image) -> bytes:
-    import io
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
     return out.getvalue()
@@ -37,12 +32,7 @@ def photo_pipeline_input(image: Image.Image) -> bytes:
 def store_photo(app, observation, seed):
     prepared = photo_pipeline.prepare_photo(phone_photo(seed), max_bytes=app.config["MAX_PHOTO_BYTES"],
                                             max_pixels=app.config["MAX_PHOTO_PIXELS"])
-    photo_pipeline.store_photo(prepared, app.config["UPLOAD_DIR"])
-    observation.photos.append(Photo(
-        sha256=prepared.sha256, filename=prepared.filename, thumb_filename=prepared.thumb_filename,
-        width=prepared.width, height=prepared.height, bytes=prepared.size_bytes,
-        original_width=prepared.original_width, original_height=prepared.original_height,
-        original_format=prepared.original_format))
+    observation.photos.append(photo_pipeline.new_photo(prepared, app.config["UPLOAD_DIR"], db.session))
 
 
 @pytest.fixture

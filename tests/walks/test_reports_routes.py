@@ -13,6 +13,7 @@ from PIL import Image
 from tests.conftest import csrf_token_from
 from walks.extensions import db
 from walks.models import FaultReport, Observation, Photo, RoutingRule
+from walks.open311.service import create_api_key
 from walks.reports import service
 
 ESTATE = {"type": "Polygon", "coordinates": [[
@@ -119,7 +120,7 @@ def test_edit_and_delete_a_rule(client, login, make, world):
 
 
 def test_a_viewer_cannot_change_rules_or_build_reports(client, login, make, world):
-    login(make.user(role="viewer"))
+    login(make.user(role="viewer", areas=[world["area"]]))
     data = {"csrf_token": token(client), "category_id": make.category("graffiti").id,
             "organization_id": world["city"].id}
     assert client.post(f"/areas/{world['area'].id}/routing", data=data).status_code == 403
@@ -234,9 +235,12 @@ def test_print_pdf_csv_and_xlsx(client, login, world):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
     assert len(pdf.data) > 3000
 
-    text = client.get(f"/reports/{city.id}.csv").data.decode("utf-8-sig")
+    csv_response = client.get(f"/reports/{city.id}.csv")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
+    text = csv_response.data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert len(rows) == 3 and rows[1][0] == city.reference
+    assert rows[0][11] == "Status" and {r[11] for r in rows[1:]} == {"Utkast"}  # words, not the code "draft"
     lamp_row = next(r for r in rows if r[3] == "Lampan är trasig")
     north, east = float(lamp_row[6]), float(lamp_row[7])
     assert 6_400_000 < north < 6_405_000 and 310_000 < east < 325_000  # Göteborg in SWEREF 99 TM
@@ -248,6 +252,7 @@ def test_print_pdf_csv_and_xlsx(client, login, world):
     values = list(sheet.iter_rows(values_only=True))
     assert len(values) == 3 and values[0][0] == "Referens"
     assert {v[3] for v in values[1:]} == {"Lampan är trasig", "'=HYPERLINK(\"x\")"}
+    assert {v[11] for v in values[1:]} == {"Utkast"}
 
 
 def test_photos_of_a_draft_are_not_public(client, login, world, app):
@@ -314,6 +319,88 @@ def test_observation_resolved_via_report_is_closed_in_open311(client, login, wor
     csrf = token(client)
     client.post(f"/reports/{city.id}/send", data={"csrf_token": csrf})
     client.post(f"/reports/{city.id}/status", data={"csrf_token": csrf, "status": "resolved", "reason": ""})
-    (read,) = client.get(f"/open311/v2/requests/{world['lamp'].id}.json").get_json()
+    key = create_api_key("stadens-system", world["city"].id)
+    db.session.commit()
+    (read,) = client.get(f"/open311/v2/requests/{world['lamp'].id}.json?api_key={key}").get_json()
     assert read["status"] == "closed" and read["agency_responsible"] == "Stadsmiljöförvaltningen"
     assert db.session.get(Observation, world["lamp"].id).status == "resolved"
+
+
+# --- who sees and changes what ----------------------------------------------------------------------
+
+@pytest.fixture
+def people(make, world):
+    there = make.area(name="Annanstans")
+    world["city"].areas.append(world["area"])
+    service.build_drafts(world["walk"].observations, None)
+    people = {"there": there, "stranger": make.user(role="coordinator", areas=[there]),
+              "viewer": make.user(role="viewer", areas=[world["area"]]),
+              "coordinator": make.user(role="coordinator", areas=[world["area"]])}
+    db.session.commit()
+    return people
+
+
+def report_reads(world):
+    city = report_to(world["city"])
+    item = city.items[0].id
+    return [f"/reports/{city.id}", f"/reports/{city.id}/print", f"/reports/{city.id}.pdf",
+            f"/reports/{city.id}.csv", f"/reports/{city.id}.xlsx", f"/reports/{city.id}/items/{item}/map.png",
+            f"/areas/{world['area'].id}/routing", f"/reports?walk={world['walk'].id}"]
+
+
+def report_writes(world):
+    city = report_to(world["city"])
+    item, area = city.items[0].id, world["area"].id
+    rule = db.session.scalar(sa.select(RoutingRule).where(RoutingRule.area_id == area))
+    return [(f"/reports/{city.id}/cover", {"cover_text": "x"}), (f"/reports/{city.id}/items/{item}/remove", {}),
+            (f"/reports/{city.id}/items/{item}/address", {"address": "x"}), (f"/reports/{city.id}/delete", {}),
+            (f"/reports/{city.id}/send", {}), (f"/walks/{world['walk'].id}/reports", {}),
+            (f"/areas/{area}/routing", {"category_id": "1", "organization_id": str(world["city"].id)}),
+            (f"/areas/{area}/routing/{rule.id}/delete", {}),
+            (f"/areas/{area}/routing/open311", {"open311_public": "y"})]
+
+
+def test_a_coordinator_of_another_area_finds_no_report_here(client, login, world, people):
+    login(people["stranger"])
+    for url in report_reads(world):
+        assert client.get(url).status_code == 404, url
+    csrf = token(client)
+    for url, data in report_writes(world):
+        assert client.post(url, data={**data, "csrf_token": csrf}).status_code == 404, url
+    page = client.get("/reports").get_data(True)
+    assert report_to(world["city"]).reference not in page and "Kvällsvandring" not in page
+    assert report_to(world["city"]).status == "draft" and not world["area"].open311_public
+
+
+def test_a_viewer_reads_reports_and_changes_nothing(client, login, world, people):
+    login(people["viewer"])
+    for url in report_reads(world):
+        assert client.get(url).status_code == 200, url
+    csrf = token(client)
+    for url, data in report_writes(world):
+        assert client.post(url, data={**data, "csrf_token": csrf}).status_code == 403, url
+    assert report_to(world["city"]).reference in client.get("/reports").get_data(True)
+
+
+def test_the_areas_coordinator_publishes_on_open311_and_the_join_page_says_so(client, login, world, people):
+    join = f"/j/{world['walk'].join_code}"
+    assert "Open311" not in client.get(join).get_data(True)
+    login(people["coordinator"])
+    response = client.post(f"/areas/{world['area'].id}/routing/open311",
+                           data={"open311_public": "y", "csrf_token": token(client)})
+    assert response.status_code == 303 and db.session.get(type(world["area"]), world["area"].id).open311_public
+    assert "Open311" in client.get(join).get_data(True)
+    ids = {r["service_request_id"] for r in client.get("/open311/v2/requests.json").get_json()}
+    assert str(world["lamp"].id) in ids and str(world["graffiti"].id) in ids
+    client.post(f"/areas/{world['area'].id}/routing/open311", data={"csrf_token": token(client)})
+    assert client.get("/open311/v2/requests.json").get_json() == []
+
+
+def test_a_report_is_moved_only_to_a_draft_the_user_may_change(client, login, make, world, people):
+    elsewhere = make.fault_report([make.observation(walk=make.walk(area=people["there"]))])
+    db.session.commit()
+    login(people["coordinator"])
+    city = report_to(world["city"])
+    response = client.post(f"/reports/{city.id}/items/{city.items[0].id}/move",
+                           data={"target_id": str(elsewhere.id), "csrf_token": token(client)})
+    assert response.status_code == 400 and len(elsewhere.items) == 1

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from walks.extensions import db
 from walks.models import AuditEvent, FaultReport, FaultReportItem, RoutingRule, utcnow
+from walks.observations import set_status
 from walks.reports import service
 
 # The south-west quarter of the factory area: a property owner's land.
@@ -266,3 +267,38 @@ def test_a_draft_is_sent_by_the_recipients_current_channel(make, setup):
     assert report.channel == "email"
     city.report_channel = "paper"
     assert service.claim_for_sending(report) and report.channel == "paper"
+
+
+# --- the observation's lifecycle --------------------------------------------------------------------
+
+@pytest.mark.parametrize("reason", ["not_responsible", "duplicate", "no_action"])
+def test_rejecting_a_report_leaves_an_observation_in_its_open_action_in_action(make, setup, reason):
+    user = make.user()
+    report, (lamp, litter) = _sent_report(make, setup, user)
+    make.action([lamp], status="in_progress")
+    set_status(lamp, "action_linked", user)
+    assert lamp.status == "in_action"
+    service.set_report_status(report, "rejected", user, reason=reason)
+    assert lamp.status == "in_action" and litter.status == "new"
+
+
+def test_sending_a_report_about_an_observation_in_an_action_does_not_demote_it(make, setup):
+    area, walk, city, owner = setup
+    user = make.user()
+    lamp = make.observation(walk=walk, lat=57.7230, lon=11.9560)
+    make.action([lamp], status="planned")
+    set_status(lamp, "action_linked", user)
+    (report,), _ = service.build_drafts([lamp], user)
+    service.mark_sent(report, user)
+    assert lamp.status == "in_action" and report.items[0].status == "sent"
+
+
+def test_lists_show_only_the_reports_of_the_users_areas(make, setup):
+    area, walk, city, owner = setup
+    here = make.fault_report([make.observation(walk=walk)], organization=city, status="sent", sent_at=utcnow())
+    there = make.fault_report([make.observation()], organization=city, status="sent", sent_at=utcnow())
+    draft_here = make.fault_report([make.observation(walk=walk)], organization=city)
+    viewer = make.user(role="viewer", areas=[area])
+    assert service.open_reports(viewer) == [here] and there in service.open_reports()
+    assert service.draft_reports(viewer) == [draft_here]
+    assert service.open_reports(make.user(role="coordinator")) == []  # no areas: nothing

@@ -159,11 +159,11 @@ def test_merge_refusals(app, make, walk):
     b = observe(app, make.participant(walk=walk))
     elsewhere = observe(app, make.participant())
     with pytest.raises(service.ReviewError):
-        service.merge(a, a, user)
+        service.merge(a, a, user, app.config["UPLOAD_DIR"])
     with pytest.raises(service.ReviewError):
-        service.merge(a, elsewhere, user)
-    service.merge(a, b, user)
+        service.merge(a, elsewhere, user, app.config["UPLOAD_DIR"])
+    service.merge(a, b, user, app.config["UPLOAD_DIR"])
     with pytest.raises(service.ReviewError):
-        service.merge(b, a, user)
+        service.merge(b, a, user, app.config["UPLOAD_DIR"])
     with pytest.raises(service.ReviewError):
         service.unhide(b, user)

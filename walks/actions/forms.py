@@ -55,7 +55,3 @@ class MeetingForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("Spreadsheet (.xlsx)"), validators=[FileRequired()],
                      render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
-
-
-class ButtonForm(FlaskForm):
-    """An empty form: the CSRF token for a POST-only button."""

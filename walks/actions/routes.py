@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from .. import access
 from ..extensions import db
-from ..models import ACTION_HORIZONS, ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
-from ..web import editor_required, fail, get_or_fail
+from ..models import ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
 from ..safe_text import content_disposition
+from ..web import ButtonForm, Saved, editor_required, fail, save
 from . import service, spreadsheet
-from .forms import ActionForm, ButtonForm, CommentForm, ImportForm, MeetingForm, StatusForm
+from .forms import ActionForm, CommentForm, ImportForm, MeetingForm, StatusForm
 
 bp = Blueprint("actions", __name__)
 
@@ -29,12 +30,13 @@ def today() -> dt.date:
     return dt.datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC"))).date()
 
 
-def _area(area_id: int) -> Area:
-    return get_or_fail(Area, area_id, _("That area does not exist."))
+def _area(area_id: int, write: bool = False) -> Area:
+    return access.get_visible(current_user, Area, area_id, write=write, message=_("That area does not exist."))
 
 
-def _action(action_id: int) -> ActionItem:
-    return get_or_fail(ActionItem, action_id, _("That action does not exist."))
+def _action(action_id: int, write: bool = False) -> ActionItem:
+    return access.get_visible(current_user, ActionItem, action_id, write=write,
+                              message=_("That action does not exist."))
 
 
 FIELD_LABELS = {
@@ -69,9 +71,21 @@ def _apply_errors(form, error: service.ActionError) -> None:
             flash(str(message), "error")
 
 
-def _organization_choices(area: Area):
-    """Actors of the area first, then the others; contacts grouped by actor."""
-    orgs = list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
+def _save(call, form) -> Saved:
+    """save(), with every field an ActionError names marked on the form (it can name several)."""
+    try:
+        return save(call)
+    except service.ActionError as error:
+        _apply_errors(form, error)
+        return Saved(False)
+
+
+def _organization_choices(area: Area, action: ActionItem | None):
+    """Actors of the area first, then the others the user may see; contacts grouped by actor."""
+    seen = access.organization_filter(current_user)
+    if action is not None and action.organization_id:
+        seen = sa.or_(seen, Organization.id == action.organization_id)
+    orgs = list(db.session.scalars(sa.select(Organization).where(seen).order_by(Organization.name)))
     in_area = {o.id for o in area.organizations}
     orgs.sort(key=lambda o: (o.id not in in_area, o.name.lower()))
     org_choices = [SelectChoice(0, _("– not decided –"))] + [SelectChoice(o.id, o.name) for o in orgs]
@@ -83,7 +97,7 @@ def _organization_choices(area: Area):
 
 
 def _prepare_form(form: ActionForm, area: Area, action: ActionItem | None) -> None:
-    form.organization_id.choices, form.contact_id.choices = _organization_choices(area)
+    form.organization_id.choices, form.contact_id.choices = _organization_choices(area, action)
     if action is not None:
         form.status.choices = [SelectChoice(s, service.STATUS_LABELS[s])
                                for s in (action.status,) + service.allowed_next(action.status)]
@@ -114,23 +128,16 @@ def _observation_ids() -> list[str]:
 @login_required
 def index(area_id: int | None):
     if area_id is None:
-        areas = list(db.session.scalars(sa.select(Area).order_by(Area.name)))
+        areas = access.visible_areas(current_user)
         return render_template("actions/areas.html", areas=areas,
                                counts={a.id: service.status_counts(a, today()) for a in areas}, **_labels())
     area = _area(area_id)
-    status = request.args.get("status", "")
-    status = status if status in ACTION_STATUSES else ""
-    horizon = request.args.get("horizon", "")
-    horizon = horizon if horizon in ACTION_HORIZONS else ""
-    actor = request.args.get("actor", "")
-    organization_id = 0 if actor == "none" else (int(actor) if actor.isdigit() else None)
-    overdue_only = request.args.get("overdue") == "1"
-    actions = service.plan(area, status, organization_id, horizon, overdue_only, today())
+    filters = service.PlanFilters.from_args(request.args)
+    actions = service.plan(area, filters, today())
     used = sa.select(ActionItem.organization_id).where(ActionItem.area_id == area.id)
     used_orgs = db.session.scalars(sa.select(Organization).where(Organization.id.in_(used))
                                    .order_by(Organization.name))
-    return render_template("actions/plan.html", area=area, actions=actions, status=status, horizon=horizon,
-                           actor=actor, overdue_only=overdue_only, actors=list(used_orgs),
+    return render_template("actions/plan.html", area=area, actions=actions, filters=filters, actors=list(used_orgs),
                            counts=service.status_counts(area, today()), **_labels())
 
 
@@ -142,23 +149,16 @@ def _render_form(area, form, action=None, observations=(), status=200):
 @bp.route("/areas/<int:area_id>/actions/new", methods=["GET", "POST"])
 @editor_required
 def create(area_id: int):
-    area = _area(area_id)
+    area = _area(area_id, write=True)
     form = ActionForm()
     _prepare_form(form, area, None)
-    try:
-        observations = service.area_observations(area, _observation_ids())
-    except service.ActionError as error:
-        fail(400, error.errors["observation_ids"])
+    observations = service.area_observations(area, _observation_ids())
     if form.validate_on_submit():
-        try:
-            action = service.create_action(area, {**_form_values(form), "comment": form.comment.data},
-                                           current_user, observations)
-        except service.ActionError as error:
-            _apply_errors(form, error)
-        else:
-            db.session.commit()
+        saved = _save(lambda: service.create_action(area, {**_form_values(form), "comment": form.comment.data},
+                                                    current_user, observations), form)
+        if saved:
             flash(_("The action was added to the plan."), "success")
-            return redirect(url_for(".detail", action_id=action.id))
+            return redirect(url_for(".detail", action_id=saved.value.id))
     return _render_form(area, form, None, observations, 400 if form.is_submitted() else 200)
 
 
@@ -166,14 +166,11 @@ def create(area_id: int):
 @editor_required
 def from_observations(area_id: int):
     """The new-action form, filled in from the chosen observations (nothing is stored yet)."""
-    area = _area(area_id)
+    area = _area(area_id, write=True)
     ids = _observation_ids()
     if not ids:
         fail(400, _("Choose at least one observation."))
-    try:
-        observations = service.area_observations(area, ids)
-    except service.ActionError as error:
-        fail(400, error.errors["observation_ids"])
+    observations = service.area_observations(area, ids)
     form = ActionForm(formdata=None)
     _prepare_form(form, area, None)
     form.title.data = service.suggested_title(observations, str(get_locale()))
@@ -197,36 +194,27 @@ def detail(action_id: int):
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @editor_required
 def edit(action_id: int):
-    action = _action(action_id)
+    action = _action(action_id, write=True)
     form = ActionForm(obj=action)
     _prepare_form(form, action.area, action)
-    if form.validate_on_submit():
-        try:
-            service.update_action(action, _form_values(form), current_user, form.comment.data,
-                                  resolve_observations=form.resolve_observations.data)
-        except service.ActionError as error:
-            _apply_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".detail", action_id=action.id))
+    if form.validate_on_submit() and _save(lambda: service.update_action(
+            action, _form_values(form), current_user, form.comment.data,
+            resolve_observations=form.resolve_observations.data), form):
+        flash(_("Saved."), "success")
+        return redirect(url_for(".detail", action_id=action.id))
     return _render_form(action.area, form, action, action.observations, 400 if form.is_submitted() else 200)
 
 
 @bp.post("/actions/<int:action_id>/status")
 @editor_required
 def change_status(action_id: int):
-    action = _action(action_id)
+    action = _action(action_id, write=True)
     form = StatusForm()
     form.status.choices = [SelectChoice(s, service.STATUS_LABELS[s]) for s in ACTION_STATUSES]
     if not form.validate_on_submit():
         fail(400, _("Choose a status."))
-    try:
-        service.transition(action, form.status.data, current_user, form.comment.data,
-                           resolve_observations=form.resolve_observations.data)
-    except service.ActionError as error:
-        fail(409, error.errors["status"])
-    db.session.commit()
+    save(lambda: service.transition(action, form.status.data, current_user, form.comment.data,
+                                    resolve_observations=form.resolve_observations.data))
     flash(_("The action is now %(status)s.", status=service.STATUS_LABELS[action.status]), "success")
     return redirect(url_for(".detail", action_id=action.id))
 
@@ -234,24 +222,22 @@ def change_status(action_id: int):
 @bp.post("/actions/<int:action_id>/comment")
 @editor_required
 def comment(action_id: int):
-    action = _action(action_id)
+    action = _action(action_id, write=True)
     form = CommentForm()
     if not form.validate_on_submit():
         fail(400, _("Write a comment."))
-    service.update_action(action, {}, current_user, form.comment.data)
-    db.session.commit()
+    save(lambda: service.update_action(action, {}, current_user, form.comment.data))
     return redirect(url_for(".detail", action_id=action.id) + "#log")
 
 
 @bp.post("/actions/<int:action_id>/observations/<int:observation_id>/unlink")
 @editor_required
 def unlink(action_id: int, observation_id: int):
-    action = _action(action_id)
+    action = _action(action_id, write=True)
     observation = db.session.get(Observation, observation_id)
     if observation is None or observation not in action.observations:
         fail(404, _("That observation is not linked to this action."))
-    service.unlink_observation(action, observation, current_user)
-    db.session.commit()
+    save(lambda: service.unlink_observation(action, observation, current_user))
     return redirect(url_for(".detail", action_id=action.id))
 
 
@@ -273,32 +259,27 @@ def export_xlsx(area_id: int):
 @login_required
 def export_csv(area_id: int):
     area = _area(area_id)
-    return _download("\ufeff" + spreadsheet.export_csv(area), "text/csv; charset=utf-8",
+    return _download("\ufeff" + spreadsheet.export_csv(area), "text/csv",
                      f"atgardsplan-omrade-{area.id}.csv")
 
 
 @bp.route("/areas/<int:area_id>/actions/import", methods=["GET", "POST"])
 @editor_required
 def import_plan(area_id: int):
-    area = _area(area_id)
+    area = _area(area_id, write=True)
     form = ImportForm()
-    result, file_error = None, None
+    result = None
     if form.validate_on_submit():
-        try:
-            result = spreadsheet.import_xlsx(area, form.file.data.stream, current_user)
-        except spreadsheet.ImportFileError as error:
-            file_error = str(error)
-        else:
-            if result.ok:
-                db.session.commit()
-                flash(_("Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
-                        created=len(result.created), updated=len(result.updated), unchanged=result.unchanged),
-                      "success")
-                return redirect(url_for(".index", area_id=area.id))
-            db.session.rollback()
+        saved = save(lambda: spreadsheet.import_xlsx(area, form.file.data.stream, current_user), form)
+        result = saved.value
+        if result is not None and result.ok:
+            flash(_("Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
+                    created=len(result.created), updated=len(result.updated), unchanged=result.unchanged),
+                  "success")
+            return redirect(url_for(".index", area_id=area.id))
     status = 400 if form.is_submitted() else 200
     return render_template("actions/import.html", area=area, form=form, result=result,
-                           file_error=file_error, columns=spreadsheet.COLUMNS), status
+                           columns=spreadsheet.COLUMNS), status
 
 
 # --- Follow-up meetings --------------------------------------------------------------------------
@@ -322,19 +303,15 @@ def meeting(area_id: int):
 @bp.post("/areas/<int:area_id>/meetings")
 @editor_required
 def record_meeting(area_id: int):
-    area = _area(area_id)
+    area = _area(area_id, write=True)
     form = MeetingForm()
     chosen = request.form.getlist("action_ids")
     if form.validate_on_submit():
-        try:
-            actions = service.area_actions(area, chosen)
-            record = service.record_meeting(area, form.data, current_user, actions)
-        except service.ActionError as error:
-            _apply_errors(form, error)
-        else:
-            db.session.commit()
+        saved = _save(lambda: service.record_meeting(area, form.data, current_user,
+                                                     service.area_actions(area, chosen)), form)
+        if saved:
             flash(_("The meeting was recorded."), "success")
-            return redirect(url_for(".meeting_detail", meeting_id=record.id))
+            return redirect(url_for(".meeting_detail", meeting_id=saved.value.id))
     return _render_meeting(area, form, 400, chosen)
 
 
@@ -349,7 +326,5 @@ def agenda(area_id: int):
 @bp.get("/meetings/<int:meeting_id>")
 @login_required
 def meeting_detail(meeting_id: int):
-    record = db.session.get(Meeting, meeting_id)
-    if record is None:
-        fail(404, _("That meeting does not exist."))
+    record = access.get_visible(current_user, Meeting, meeting_id, message=_("That meeting does not exist."))
     return render_template("actions/meeting_detail.html", meeting=record, area=record.area, **_labels())

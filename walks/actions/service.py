@@ -11,14 +11,18 @@ a cancelled one can be proposed again. Everything else is refused by `transition
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
+from .. import access
 from ..extensions import db
 from ..models import (ACTION_HORIZONS, ACTION_PRIORITIES, ACTION_STATUSES, ActionItem, ActionUpdate, Area,
-                      Contact, Meeting, Observation, Organization, Walk, audit, utcnow)
+                      Contact, Meeting, Observation, Organization, audit, utcnow)
+from ..observations import in_area, set_status, visible
+from ..web import DomainError
 
 STATUS_LABELS = {
     "proposed": _l("proposed"),
@@ -52,11 +56,12 @@ TITLE_MAX = 300
 TEXT_MAX = 10_000
 
 
-class ActionError(ValueError):
-    """Values that cannot be stored: `errors` maps a field name to a message."""
+class ActionError(DomainError):
+    """Values that cannot be stored: `errors` maps each field name to its message (the first one is
+    the DomainError's field; the message names them all)."""
 
-    def __init__(self, errors: dict):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    def __init__(self, errors: dict, status: int | None = None):
+        super().__init__("; ".join(str(message) for message in errors.values()), next(iter(errors)), status)
         self.errors = errors
 
 
@@ -65,11 +70,26 @@ class InvalidTransition(ActionError):
         allowed = ", ".join(str(STATUS_LABELS[s]) for s in TRANSITIONS.get(old, ()))
         message = _l("An action that is %(old)s cannot become %(new)s (it can become: %(allowed)s).",
                      old=STATUS_LABELS.get(old, old), new=STATUS_LABELS.get(new, new), allowed=allowed)
-        super().__init__({"status": message})
+        super().__init__({"status": message}, status=409)
 
 
 def allowed_next(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
+
+
+def status_path(old: str, new: str) -> list[str]:
+    """The shortest chain of allowed changes from old to new (old itself left out; [] when equal)."""
+    paths = {old: []}
+    queue = [old]
+    while queue and new not in paths:
+        status = queue.pop(0)
+        for following in TRANSITIONS.get(status, ()):
+            if following not in paths:
+                paths[following] = paths[status] + [following]
+                queue.append(following)
+    if new not in paths:
+        raise InvalidTransition(old, new)
+    return paths[new]
 
 
 def check_transition(old: str, new: str) -> None:
@@ -197,9 +217,7 @@ def _log(action: ActionItem, user, changes: dict, comment: str = "") -> ActionUp
 
 
 def observation_in_area(observation: Observation, area: Area) -> bool:
-    if observation.area_id is not None:
-        return observation.area_id == area.id
-    return observation.walk is not None and observation.walk.area_id == area.id
+    return access.area_id_of(observation) == area.id
 
 
 def area_observations(area: Area, ids) -> list[Observation]:
@@ -208,31 +226,48 @@ def area_observations(area: Area, ids) -> list[Observation]:
         wanted = {int(i) for i in ids}
     except (TypeError, ValueError):
         raise ActionError({"observation_ids": _l("Observation ids are numbers.")}) from None
-    found = list(db.session.scalars(sa.select(Observation).where(Observation.id.in_(wanted))
+    found = list(db.session.scalars(sa.select(Observation).where(Observation.id.in_(wanted), in_area(area))
                                     .order_by(Observation.id))) if wanted else []
-    if len(found) != len(wanted) or not all(observation_in_area(o, area) for o in found):
+    if len(found) != len(wanted):
         raise ActionError({"observation_ids": _l("Some of the chosen observations do not belong to this area.")})
     return found
 
 
-def _link(action: ActionItem, observations) -> list[int]:
+def _link(action: ActionItem, observations, user) -> list[int]:
     added = []
     for obs in observations:
         if obs not in action.observations:
             action.observations.append(obs)
             added.append(obs.id)
-        if obs.status == "new":
-            obs.status = "in_action"
+    db.session.flush()
+    for obs in observations:
+        set_status(obs, "action_linked", user, action_id=action.id)
     return added
 
 
-def _resolve_observations(action: ActionItem) -> list[int]:
+def _resolve_observations(action: ActionItem, user) -> list[int]:
+    """Done with its observations resolved: each one that was not resolved or dismissed before."""
     resolved = []
     for obs in action.observations:
         if obs.status not in ("resolved", "dismissed"):
-            obs.status = "resolved"
+            set_status(obs, "action_done", user, action_id=action.id)
             resolved.append(obs.id)
     return resolved
+
+
+def _follow_status(action: ActionItem, old: str, user, resolve_observations: bool) -> list[int]:
+    """The linked observations follow the action's new status; returns those it resolved."""
+    if action.status == "done":
+        return _resolve_observations(action, user) if resolve_observations else []
+    if action.status == "cancelled":
+        event = "action_cancelled"
+    elif old in ("done", "cancelled"):
+        event = "action_reopened"
+    else:
+        return []
+    for obs in action.observations:
+        set_status(obs, event, user, action_id=action.id)
+    return []
 
 
 def create_action(area: Area, values: dict, user, observations=()) -> ActionItem:
@@ -244,7 +279,7 @@ def create_action(area: Area, values: dict, user, observations=()) -> ActionItem
     action = ActionItem(area=area, created_at=utcnow(), updated_at=utcnow())
     db.session.add(action)
     changes = _apply(action, clean)
-    linked = _link(action, observations)
+    linked = _link(action, observations, user)
     if linked:
         changes["observations"] = [[], linked]
     db.session.flush()
@@ -270,9 +305,10 @@ def change_action(action: ActionItem, values: dict, user, comment: str = "", res
                   only_if_changed: bool = False) -> ActionUpdate | None:
     """update_action() without the flush, for many changes in a row (the caller flushes once)."""
     clean = clean_values(values, action)
+    old = action.status
     changes = _apply(action, clean)
-    if action.status == "done" and "status" in changes and resolve_observations:
-        resolved = _resolve_observations(action)
+    if "status" in changes:
+        resolved = _follow_status(action, old, user, resolve_observations)
         if resolved:
             changes["resolved_observations"] = [[], resolved]
     if not changes and (only_if_changed or not _text(comment)):
@@ -291,11 +327,10 @@ def transition(action: ActionItem, new_status: str, user, comment: str = "",
     if new_status == action.status:
         raise InvalidTransition(action.status, new_status)
     changes = {"status": [action.status, new_status]}
-    action.status = new_status
-    if new_status == "done" and resolve_observations:
-        resolved = _resolve_observations(action)
-        if resolved:
-            changes["resolved_observations"] = [[], resolved]
+    old, action.status = action.status, new_status
+    resolved = _follow_status(action, old, user, resolve_observations)
+    if resolved:
+        changes["resolved_observations"] = [[], resolved]
     action.updated_at = utcnow()
     update = _log(action, user, changes, comment)
     db.session.flush()
@@ -307,7 +342,7 @@ def link_observations(action: ActionItem, observations, user, comment: str = "")
     if not all(observation_in_area(o, action.area) for o in observations):
         raise ActionError({"observation_ids": _l("Some of the chosen observations do not belong to this area.")})
     before = [o.id for o in action.observations]
-    added = _link(action, observations)
+    added = _link(action, observations, user)
     if not added:
         return None
     update = _log(action, user, {"observations": [before, before + added]}, comment)
@@ -320,39 +355,56 @@ def unlink_observation(action: ActionItem, observation: Observation, user) -> Ac
         return None
     before = [o.id for o in action.observations]
     action.observations.remove(observation)
-    if observation.status == "in_action" and not _in_other_open_action(observation, action):
-        observation.status = "new"
+    set_status(observation, "action_unlinked", user, action_id=action.id)
     update = _log(action, user, {"observations": [before, [i for i in before if i != observation.id]]})
     db.session.flush()
     return update
 
 
-def _in_other_open_action(observation: Observation, action: ActionItem) -> bool:
-    from ..models import action_observations as link
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(link).join(ActionItem, ActionItem.id == link.c.action_id)
-        .where(link.c.observation_id == observation.id, ActionItem.id != action.id,
-               ActionItem.status.in_(OPEN_STATUSES))) > 0
-
-
 # --- Reading the plan ------------------------------------------------------------------------------
 
-def plan(area: Area, status: str = "", organization_id: int | None = None, horizon: str = "",
-         overdue_only: bool = False, today: dt.date | None = None) -> list[ActionItem]:
+@dataclass(frozen=True)
+class PlanFilters:
+    """The plan's filters. actor: "" (all), "none" (no responsible actor yet) or an actor's id."""
+    status: str = ""
+    horizon: str = ""
+    actor: str = ""
+    overdue_only: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "PlanFilters":
+        """Unknown values are ignored (a filter is a view, never an error)."""
+        actor = args.get("actor", "")
+        return cls(status=args.get("status", "") if args.get("status") in ACTION_STATUSES else "",
+                   horizon=args.get("horizon", "") if args.get("horizon") in ACTION_HORIZONS else "",
+                   actor=actor if actor == "none" or (actor.isascii() and actor.isdigit() and len(actor) < 10)
+                   else "",
+                   overdue_only=args.get("overdue") == "1")
+
+    @property
+    def organization_id(self) -> int | None:
+        """0 for "no actor yet", an id, or None for all."""
+        return 0 if self.actor == "none" else (int(self.actor) if self.actor else None)
+
+    def __bool__(self) -> bool:
+        return self != PlanFilters()
+
+
+def plan(area: Area, filters: PlanFilters = PlanFilters(), today: dt.date | None = None) -> list[ActionItem]:
     """The area's action items, open ones first by due date (no date last), then finished ones."""
     query = sa.select(ActionItem).where(ActionItem.area_id == area.id).options(
         selectinload(ActionItem.organization), selectinload(ActionItem.contact),
         selectinload(ActionItem.observations))
-    if status:
-        query = query.where(ActionItem.status == status)
-    if organization_id == 0:
+    if filters.status:
+        query = query.where(ActionItem.status == filters.status)
+    if filters.organization_id == 0:
         query = query.where(ActionItem.organization_id.is_(None))
-    elif organization_id:
-        query = query.where(ActionItem.organization_id == organization_id)
-    if horizon:
-        query = query.where(ActionItem.horizon == horizon)
+    elif filters.organization_id:
+        query = query.where(ActionItem.organization_id == filters.organization_id)
+    if filters.horizon:
+        query = query.where(ActionItem.horizon == filters.horizon)
     items = list(db.session.scalars(query))
-    if overdue_only and today is not None:
+    if filters.overdue_only and today is not None:
         items = [a for a in items if is_overdue(a, today)]
     far = dt.date.max
     return sorted(items, key=lambda a: (a.status not in OPEN_STATUSES, a.due_date or far, a.id))
@@ -405,12 +457,9 @@ def meeting_overview(area: Area, today: dt.date) -> dict:
         sa.select(ActionUpdate).join(ActionItem).where(ActionItem.area_id == area.id, ActionUpdate.at >= since)
         .options(selectinload(ActionUpdate.action), selectinload(ActionUpdate.user))
         .order_by(ActionUpdate.at, ActionUpdate.id)))
-    in_area = sa.or_(Observation.area_id == area.id,
-                     sa.and_(Observation.area_id.is_(None), Observation.walk.has(Walk.area_id == area.id)))
     new_observations = list(db.session.scalars(
         sa.select(Observation).options(selectinload(Observation.category))
-        .where(in_area, Observation.observed_at >= since, Observation.hidden.is_(False),
-                                     Observation.merged_into_id.is_(None))
+        .where(in_area(area), visible(), Observation.observed_at >= since)
         .order_by(Observation.observed_at)))
     return {
         "today": today, "last_meeting": last, "since": since_day, "groups": ordered,

@@ -1,8 +1,10 @@
 """The action plan as a spreadsheet (XLSX with openpyxl, and CSV), in the collaboration's own words.
 
-Round trip: export, edit in Excel or LibreOffice, import. Rows with an ID update that action; rows
-without one create a new action. The import is all or nothing: every problem is listed with its row,
-column and a message, and then nothing is changed.
+Round trip: export, edit in Excel or LibreOffice, import. Rows with an ID update that action; a row
+without one updates the area's action with the same title, or else creates a new action, so that
+importing the same workbook twice changes nothing the second time. A new status is reached by the
+allowed path (föreslagen → planerad → pågår), each step logged. The import is all or nothing: every
+problem is listed with its row, column and a message, and then nothing is changed.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..extensions import db
 from ..models import ActionItem, Area, Organization
 from ..spreadsheets import read_cell, safe_cell
+from ..web import DomainError
 from . import service
 
 SHEET_NAME = "Åtgärdsplan"
@@ -156,8 +159,8 @@ def export_csv(area: Area) -> str:
 
 # --- Import ----------------------------------------------------------------------------------------
 
-class ImportFileError(ValueError):
-    """The upload is not a workbook we can read."""
+class ImportFileError(DomainError):
+    """The upload is not a workbook we can read (shown next to the file field)."""
 
 
 @dataclass
@@ -226,7 +229,7 @@ def read_workbook(stream):
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # openpyxl raises zipfile, KeyError, XML and its own errors for a non-XLSX file
         raise ImportFileError(_l("The file is not an Excel workbook (.xlsx). Export the plan, edit it in a "
-                                 "spreadsheet program and save it as .xlsx.")) from None
+                                 "spreadsheet program and save it as .xlsx."), "file") from None
     sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
     return workbook, sheet
 
@@ -252,7 +255,8 @@ def _header_map(header_row, errors: list[RowError]) -> dict[str, int]:
     return positions
 
 
-def _parse_row(area: Area, number: int, cells: dict, errors: list[RowError], orgs: dict, existing: dict):
+def _parse_row(area: Area, number: int, cells: dict, errors: list[RowError], orgs: dict, existing: dict,
+               by_title: dict):
     """One row -> (existing action or None, values for the service); problems appended to errors."""
     before = len(errors)
 
@@ -272,6 +276,8 @@ def _parse_row(area: Area, number: int, cells: dict, errors: list[RowError], org
             problem("id", _l("There is no action with ID %(id)d in this area.", id=action_id))
     for key in service.TEXT_FIELDS:
         values[key] = _text_cell(cells[key])
+    if action_id is None and values["title"]:
+        action = by_title.get(_key(values["title"]))
     for key in ("start_date", "due_date"):
         try:
             values[key] = _date_cell(cells[key])
@@ -307,7 +313,11 @@ def _parse_row(area: Area, number: int, cells: dict, errors: list[RowError], org
             values[key] = code
     if len(errors) == before:
         try:
-            service.clean_values(values, action)
+            if action is not None and "status" in values:
+                service.status_path(action.status, values["status"])
+                service.clean_values({**values, "status": action.status}, action)
+            else:
+                service.clean_values(values, action)
         except service.ActionError as error:
             for key, message in error.errors.items():
                 key = {"organization_id": "organization", "contact_id": "contact"}.get(key, key)
@@ -328,7 +338,8 @@ def import_xlsx(area: Area, stream, user) -> ImportResult:
         orgs = {_key(o.name): o for o in db.session.scalars(
             sa.select(Organization).options(selectinload(Organization.contacts)))}
         existing = {a.id: a for a in _actions(area)}
-        planned, seen_ids = [], {}
+        by_title = {_key(a.title): a for a in sorted(existing.values(), key=lambda a: -a.id)}
+        planned, seen_ids, new_titles = [], {}, {}
         for number, raw in enumerate(rows, start=2):
             if number > MAX_ROWS + 1:
                 result.errors.append(RowError(number, "", str(_l("At most %(n)d rows.", n=MAX_ROWS))))
@@ -336,12 +347,18 @@ def import_xlsx(area: Area, stream, user) -> ImportResult:
             cells = {key: (raw[i] if i < len(raw) else None) for key, i in positions.items()}
             if all(_text_cell(v) == "" for v in cells.values()):
                 continue
-            action, values = _parse_row(area, number, cells, result.errors, orgs, existing)
+            action, values = _parse_row(area, number, cells, result.errors, orgs, existing, by_title)
             if action is not None:
                 if action.id in seen_ids:
                     result.errors.append(RowError(number, HEADERS["id"], str(_l(
                         "ID %(id)d is also on row %(row)d.", id=action.id, row=seen_ids[action.id]))))
                 seen_ids[action.id] = number
+            elif values.get("title"):
+                if _key(values["title"]) in new_titles:
+                    result.errors.append(RowError(number, HEADERS["title"], str(_l(
+                        "The action “%(title)s” is also on row %(row)d.", title=values["title"],
+                        row=new_titles[_key(values["title"])]))))
+                new_titles[_key(values["title"])] = number
             planned.append((action, values))
     finally:
         workbook.close()
@@ -352,7 +369,11 @@ def import_xlsx(area: Area, stream, user) -> ImportResult:
         for action, values in planned:
             if action is None:
                 result.created.append(service.create_action(area, {**values, "comment": comment}, user))
-            elif service.change_action(action, values, user, comment=comment, only_if_changed=True):
+                continue
+            steps = service.status_path(action.status, values.get("status", action.status))
+            for step in steps[:-1]:  # each step of the allowed path is logged on its own
+                service.change_action(action, {"status": step}, user, comment=comment, only_if_changed=True)
+            if service.change_action(action, values, user, comment=comment, only_if_changed=True) or steps:
                 result.updated.append(action)
             else:
                 result.unchanged += 1

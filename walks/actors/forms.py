@@ -40,7 +40,3 @@ class ContactForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)], render_kw={"type": "tel"})
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)],
                         render_kw={"type": "email", "autocomplete": "off"})
-
-
-class ButtonForm(FlaskForm):
-    """An empty form: the CSRF token for a POST-only button."""

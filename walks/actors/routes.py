@@ -1,40 +1,33 @@
 """Actors and contact lists: thin views over walks.actors.service."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from .. import access
 from ..extensions import db
 from ..models import ORGANIZATION_KINDS, Area, Contact, Organization
-from ..web import editor_required, fail, get_or_fail
 from ..safe_text import content_disposition
+from ..web import ButtonForm, editor_required, fail, save
 from . import service
-from .forms import ButtonForm, ContactForm, OrganizationForm
+from .forms import ContactForm, OrganizationForm
 
 bp = Blueprint("actors", __name__)
 
 
-def _all_areas() -> list[Area]:
-    return list(db.session.scalars(sa.select(Area).order_by(Area.name)))
+def _editable_areas() -> list[Area]:
+    return [a for a in access.visible_areas(current_user) if access.can_edit_area(current_user, a.id)]
 
 
-def _organization(org_id: int) -> Organization:
-    return get_or_fail(Organization, org_id, _("That actor does not exist."))
+def _organization(org_id: int, write: bool = False) -> Organization:
+    return access.get_visible(current_user, Organization, org_id, write=write,
+                              message=_("That actor does not exist."))
 
 
 def _area(area_id: int) -> Area:
-    return get_or_fail(Area, area_id, _("That area does not exist."))
-
-
-def _apply_error(form, error: service.ActorError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error.message)]
-    else:
-        flash(str(error.message), "error")
+    return access.get_visible(current_user, Area, area_id, message=_("That area does not exist."))
 
 
 @bp.get("/actors")
@@ -44,30 +37,26 @@ def index():
     kind = kind if kind in ORGANIZATION_KINDS else ""
     area_id = request.args.get("area", type=int)
     q = request.args.get("q", "")[:200]
-    organizations = service.search_organizations(q, kind, area_id)
+    organizations = service.search_organizations(q, kind, area_id, current_user)
     return render_template("actors/index.html", organizations=organizations, q=q, kind=kind,
-                           area_id=area_id, areas=_all_areas(), kinds=service.KIND_LABELS,
+                           area_id=area_id, areas=access.visible_areas(current_user), kinds=service.KIND_LABELS,
                            kind_label=service.kind_label)
 
 
 def _organization_form(org: Organization | None):
     form = OrganizationForm(obj=org)
-    form.area_ids.choices = [SelectChoice(a.id, a.name) for a in _all_areas()]
+    form.area_ids.choices = [SelectChoice(a.id, a.name) for a in _editable_areas()]
     if request.method == "GET":
         if org is not None:
-            form.area_ids.data = [a.id for a in org.areas]
+            form.area_ids.data = [a.id for a in org.areas if access.can_edit_area(current_user, a.id)]
             form.open311_service_codes.data = service.format_service_codes(org.open311_service_codes)
         elif request.args.get("area", type=int):
             form.area_ids.data = [request.args.get("area", type=int)]
     if form.validate_on_submit():
-        try:
-            saved = service.save_organization(org, form.data, current_user)
-        except service.ActorError as error:
-            _apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved %(name)s.", name=saved.name), "success")
-            return redirect(url_for(".detail", org_id=saved.id))
+        saved = save(lambda: service.save_organization(org, form.data, current_user), form)
+        if saved:
+            flash(_("Saved %(name)s.", name=saved.value.name), "success")
+            return redirect(url_for(".detail", org_id=saved.value.id))
     status = 400 if form.is_submitted() else 200
     return render_template("actors/form.html", form=form, org=org), status
 
@@ -81,7 +70,7 @@ def create():
 @bp.route("/actors/<int:org_id>/edit", methods=["GET", "POST"])
 @editor_required
 def edit(org_id: int):
-    return _organization_form(_organization(org_id))
+    return _organization_form(_organization(org_id, write=True))
 
 
 @bp.get("/actors/<int:org_id>")
@@ -97,30 +86,20 @@ def detail(org_id: int):
 @bp.post("/actors/<int:org_id>/delete")
 @editor_required
 def delete(org_id: int):
-    org = _organization(org_id)
+    org = _organization(org_id, write=True)
     if not ButtonForm().validate_on_submit():
         fail(400, _("The form has expired. Reload the page and try again."))
     name = org.name
-    try:
-        service.delete_organization(org, current_user)
-    except service.ActorError as error:
-        fail(409, error.message)
-    db.session.commit()
+    save(lambda: service.delete_organization(org, current_user))
     flash(_("Deleted %(name)s.", name=name), "success")
     return redirect(url_for(".index"))
 
 
 def _contact_form(org: Organization, contact: Contact | None):
     form = ContactForm(obj=contact)
-    if form.validate_on_submit():
-        try:
-            service.save_contact(org, contact, form.data, current_user)
-        except service.ActorError as error:
-            _apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved the contact %(name)s.", name=form.name.data.strip()), "success")
-            return redirect(url_for(".detail", org_id=org.id))
+    if form.validate_on_submit() and save(lambda: service.save_contact(org, contact, form.data, current_user), form):
+        flash(_("Saved the contact %(name)s.", name=form.name.data.strip()), "success")
+        return redirect(url_for(".detail", org_id=org.id))
     status = 400 if form.is_submitted() else 200
     return render_template("actors/contact_form.html", form=form, org=org, contact=contact), status
 
@@ -128,12 +107,14 @@ def _contact_form(org: Organization, contact: Contact | None):
 @bp.route("/actors/<int:org_id>/contacts/new", methods=["GET", "POST"])
 @editor_required
 def contact_create(org_id: int):
-    return _contact_form(_organization(org_id), None)
+    return _contact_form(_organization(org_id, write=True), None)
 
 
 def _contact(org_id: int, contact_id: int) -> Contact:
+    """A contact of the actor; contacts follow their actor (404 where it is not seen, 403 read-only)."""
+    org = _organization(org_id, write=True)
     contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.organization_id != org_id:
+    if contact is None or contact.organization_id != org.id:
         fail(404, _("That contact does not exist."))
     return contact
 
@@ -152,8 +133,7 @@ def contact_delete(org_id: int, contact_id: int):
     if not ButtonForm().validate_on_submit():
         fail(400, _("The form has expired. Reload the page and try again."))
     name = contact.name
-    service.delete_contact(contact, current_user)
-    db.session.commit()
+    save(lambda: service.delete_contact(contact, current_user))
     flash(_("Deleted the contact %(name)s.", name=name), "success")
     return redirect(url_for(".detail", org_id=org_id))
 
@@ -175,12 +155,12 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 @login_required
 def contact_vcards(area_id: int):
     area = _area(area_id)
-    return _download(service.area_vcards(area), "text/vcard; charset=utf-8", f"kontakter-omrade-{area.id}.vcf")
+    return _download(service.area_vcards(area), "text/vcard", f"kontakter-omrade-{area.id}.vcf")
 
 
 @bp.get("/areas/<int:area_id>/contacts.csv")
 @login_required
 def contact_csv(area_id: int):
     area = _area(area_id)
-    return _download("\ufeff" + service.area_contacts_csv(area), "text/csv; charset=utf-8",
+    return _download("\ufeff" + service.area_contacts_csv(area), "text/csv",
                      f"kontakter-omrade-{area.id}.csv")

@@ -1,7 +1,7 @@
 """Actors (aktörer) and their contacts: plain functions, tested without HTTP.
 
 Services validate, change the models and flush; the caller commits. Domain errors are raised as
-`ActorError(field, message)` so routes can show them next to the field that caused them.
+`ActorError(message, field)` so routes can show them next to the field that caused them.
 """
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import net
+from .. import access, net
 from ..extensions import db
 from ..spreadsheets import safe_cell
 from ..models import (ORGANIZATION_KINDS, REPORT_CHANNELS, ActionItem, ActionUpdate, Area, Category,
                       Contact, FaultReport, Organization, RoutingRule, audit)
+from ..web import DomainError
 
 KIND_LABELS = {
     "municipal": _l("municipal department"),
@@ -42,13 +43,8 @@ CHANNEL_LABELS = {
 NAME_MAX = 200
 
 
-class ActorError(ValueError):
+class ActorError(DomainError):
     """A value that cannot be stored; `field` names the form field it belongs to."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 def kind_label(kind: str) -> str:
@@ -66,7 +62,7 @@ def check_email(value: str, field: str) -> str | None:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise ActorError(field, _l("“%(value)s” is not a valid e-mail address.", value=value)) from None
+        raise ActorError(_l("“%(value)s” is not a valid e-mail address.", value=value), field) from None
 
 
 def check_url(value: str, field: str) -> str | None:
@@ -75,11 +71,11 @@ def check_url(value: str, field: str) -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        raise ActorError(field, _l("Give a web address that starts with http:// or https://."))
+        raise ActorError(_l("Give a web address that starts with http:// or https://."), field)
     try:
         net.check_url(value, net.allowed_hosts(current_app.config), must_resolve=False)
     except net.OutboundRefused as refused:
-        raise ActorError(field, refused.message) from None
+        raise ActorError(refused.message, field) from None
     return value.rstrip("/")
 
 
@@ -107,7 +103,7 @@ def parse_service_codes(text: str, known_codes=None) -> dict[str, str]:
         else:
             mapping[category] = service
     if problems:
-        raise ActorError("open311_service_codes", "; ".join(problems))
+        raise ActorError("; ".join(problems), "open311_service_codes")
     return mapping
 
 
@@ -131,29 +127,35 @@ def save_organization(org: Organization | None, values: dict, user) -> Organizat
     """
     name = _clean(values.get("name"))
     if not name:
-        raise ActorError("name", _l("Give the actor a name."))
+        raise ActorError(_l("Give the actor a name."), "name")
     if len(name) > NAME_MAX:
-        raise ActorError("name", _l("The name is too long (at most %(n)d characters).", n=NAME_MAX))
+        raise ActorError(_l("The name is too long (at most %(n)d characters).", n=NAME_MAX), "name")
     existing = _existing_name(name, org.id if org else None)
     if existing:
-        raise ActorError("name", _l("There is already an actor called “%(name)s”.", name=existing))
+        raise ActorError(_l("There is already an actor called “%(name)s”.", name=existing), "name")
     kind = values.get("kind") or "municipal"
     if kind not in ORGANIZATION_KINDS:
-        raise ActorError("kind", _l("Choose a kind of actor from the list."))
+        raise ActorError(_l("Choose a kind of actor from the list."), "kind")
     channel = values.get("report_channel") or "email"
     if channel not in REPORT_CHANNELS:
-        raise ActorError("report_channel", _l("Choose how fault reports are sent."))
+        raise ActorError(_l("Choose how fault reports are sent."), "report_channel")
     report_email = check_email(values.get("report_email"), "report_email")
     base_url = check_url(values.get("open311_base_url"), "open311_base_url")
     if channel == "open311" and not base_url:
-        raise ActorError("open311_base_url", _l("Open311 needs the address of the endpoint."))
+        raise ActorError(_l("Open311 needs the address of the endpoint."), "open311_base_url")
     codes = values.get("open311_service_codes")
     codes = codes if isinstance(codes, dict) else parse_service_codes(codes or "")
     area_ids = {int(a) for a in values.get("area_ids") or ()}
     areas = list(db.session.scalars(sa.select(Area).where(Area.id.in_(area_ids)).order_by(Area.name))) \
         if area_ids else []
-    if len(areas) != len(area_ids):
-        raise ActorError("area_ids", _l("One of the chosen areas does not exist."))
+    if len(areas) != len(area_ids) or not all(access.can_edit_area(user, a.id) for a in areas):
+        raise ActorError(_l("One of the chosen areas does not exist."), "area_ids")
+    # Areas the user may not change keep the actor: someone else's collaboration is not theirs to end.
+    kept = [a for a in (org.areas if org else []) if not access.can_edit_area(user, a.id)]
+    areas = sorted({a.id: a for a in kept + areas}.values(), key=lambda a: a.name)
+    if not areas and not access.is_admin(user):
+        raise ActorError(_l("Choose at least one of your areas: an actor is seen in the areas it takes part in."),
+                         "area_ids")
 
     creating = org is None
     if creating:
@@ -189,8 +191,8 @@ def organization_in_use(org: Organization) -> list[str]:
 def delete_organization(org: Organization, user) -> None:
     uses = organization_in_use(org)
     if uses:
-        raise ActorError("", _l("%(name)s cannot be deleted: it is still used by %(uses)s.",
-                                name=org.name, uses=", ".join(uses)))
+        raise ActorError(_l("%(name)s cannot be deleted: it is still used by %(uses)s.",
+                            name=org.name, uses=", ".join(uses)), status=409)
     audit(user, org, "delete", name=org.name)
     db.session.delete(org)
     db.session.flush()
@@ -199,13 +201,13 @@ def delete_organization(org: Organization, user) -> None:
 def save_contact(org: Organization, contact: Contact | None, values: dict, user) -> Contact:
     name = _clean(values.get("name"))
     if not name:
-        raise ActorError("name", _l("Give the contact's name."))
+        raise ActorError(_l("Give the contact's name."), "name")
     if len(name) > NAME_MAX:
-        raise ActorError("name", _l("The name is too long (at most %(n)d characters).", n=NAME_MAX))
+        raise ActorError(_l("The name is too long (at most %(n)d characters).", n=NAME_MAX), "name")
     email = check_email(values.get("email"), "email") or ""
     phone = _clean(values.get("phone"))
     if phone and not re.fullmatch(r"[0-9+()\-. /]{3,50}", phone):
-        raise ActorError("phone", _l("A phone number has digits, spaces and + - ( ) only."))
+        raise ActorError(_l("A phone number has digits, spaces and + - ( ) only."), "phone")
     creating = contact is None
     if creating:
         contact = Contact(organization=org)
@@ -232,9 +234,13 @@ def delete_contact(contact: Contact, user) -> None:
     db.session.flush()
 
 
-def search_organizations(q: str = "", kind: str = "", area_id: int | None = None) -> list[Organization]:
-    """Filter by kind and area in SQL; the free text in Python (SQLite's lower() does not fold å, ä, ö)."""
+def search_organizations(q: str = "", kind: str = "", area_id: int | None = None,
+                         user=None) -> list[Organization]:
+    """Filter by kind and area in SQL; the free text in Python (SQLite's lower() does not fold å, ä, ö).
+    With a user, only the actors they may see."""
     query = sa.select(Organization).order_by(Organization.name)
+    if user is not None:
+        query = query.where(access.organization_filter(user))
     if kind:
         query = query.where(Organization.kind == kind)
     if area_id:

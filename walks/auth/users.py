@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from email.message import EmailMessage
-from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
+from ..access import admin_only
 from ..extensions import db
 from ..models import Area, User
 from ..reports.delivery import DeliveryError, smtp_send
@@ -24,15 +24,6 @@ from . import service
 from .forms import InviteForm, SetPasswordForm, UserForm
 
 bp = Blueprint("users", __name__)
-
-
-def admin_only(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or current_user.role != "admin":
-            abort(404)
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def _area_choices() -> list[SelectChoice]:

@@ -33,7 +33,9 @@ def precache_files() -> list[tuple[str, str]]:
     """(url, file on disk) for every file the worker stores when it is installed."""
     static = current_app.static_folder
     files = [(url_for("static", filename=name), os.path.join(static, name)) for name in STATIC_ASSETS]
-    files += [(url_for("capture.leaflet", filename=name), os.path.join(_leaflet_dir(), name))
+    # Leaflet builds its images' URLs itself, without ?v=: precache those very URLs, not a second copy.
+    files += [(url_for("maps.leaflet_asset", filename=name, v=None) if name.startswith("images/")
+               else url_for("maps.leaflet_asset", filename=name), os.path.join(_leaflet_dir(), name))
               for name in LEAFLET_ASSETS]
     return files
 

@@ -43,16 +43,6 @@ def _participant(walk: Walk):
     return service.participant_for_token(walk, request.cookies.get(_cookie_name(walk)))
 
 
-def _commit(written: list[str]) -> None:
-    """One commit per request; if it fails, the files written for it go too."""
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], written)
-        raise
-
-
 def _api_error(error: CaptureError):
     db.session.rollback()
     body = {"error": str(error.message)}
@@ -157,7 +147,7 @@ def walk(code: str):
         "mineUrl": url_for("capture.mine", code=walk.join_code),
         "swUrl": url_for("capture_offline.service_worker"),
         "swScope": request.script_root + "/",
-        "leafletImages": url_for("capture.leaflet", filename="images/"),
+        "leafletImages": url_for("maps.leaflet_asset", filename="images/"),
         "tileUrl": tile_url,
         "tileAttribution": settings["TILE_ATTRIBUTION"],
         "minZoom": tiles.CAPTURE_MIN_ZOOM,
@@ -221,7 +211,7 @@ def mine(code: str):
     observations = service.own_observations(walk, participant)
     map_config = {
         "pointsUrl": url_for("capture.api_points", code=walk.join_code),
-        "leafletImages": url_for("capture.leaflet", filename="images/"),
+        "leafletImages": url_for("maps.leaflet_asset", filename="images/"),
         "tileUrl": current_app.config["TILE_URL"],
         "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
         "centre": [walk.area.centre_lat, walk.area.centre_lon] if walk.area.centre_lat is not None else None,
@@ -276,9 +266,8 @@ def delete(code: str, uuid: str):
     form = DeleteForm()
     if not form.validate_on_submit():
         fail(400, _("The form has expired or was not sent from this site. Reload the page and try again."))
-    files = service.delete_observation(observation, participant)
+    service.delete_observation(observation, participant, current_app.config["UPLOAD_DIR"])
     db.session.commit()
-    photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], files)
     flash(_("The observation was deleted."), "success")
     return redirect(url_for("capture.mine", code=walk.join_code))
 
@@ -295,12 +284,6 @@ def photo(filename: str):
                                    max_age=7 * 24 * 3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@bp.get("/vendor/leaflet/<path:filename>")
-def leaflet(filename: str):
-    from xstatic.pkg import leaflet as xleaflet
-    return send_from_directory(xleaflet.BASE_DIR, filename, max_age=24 * 3600)
 
 
 # ---- JSON API --------------------------------------------------------------------------------
@@ -332,7 +315,7 @@ def api_create(code: str):
             try:
                 result = service.create_observation(walk, participant, payload, photos, current_app.config,
                                                     seconds=seconds)
-                _commit(result.written_files)
+                db.session.commit()
                 break
             except IntegrityError:
                 # Two copies of one retry raced: the other one won, so this one is a repeat.
@@ -369,11 +352,10 @@ def api_update(uuid: str):
 def api_delete(uuid: str):
     observation, participant = _api_own_observation(uuid)
     try:
-        files = service.delete_observation(observation, participant)
+        service.delete_observation(observation, participant, current_app.config["UPLOAD_DIR"])
     except CaptureError as error:
         return _api_error(error)
     db.session.commit()
-    photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], files)
     return jsonify({"deleted": uuid})
 
 
@@ -383,7 +365,7 @@ def api_add_photos(uuid: str):
     observation, participant = _api_own_observation(uuid)
     try:
         result = service.add_photos(observation, participant, _uploaded_photos(), current_app.config)
-        _commit(result.written_files)
+        db.session.commit()
     except CaptureError as error:
         return _api_error(error)
     body = service.observation_json(observation, _photo_url)

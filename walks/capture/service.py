@@ -11,7 +11,7 @@ import json
 import math
 import secrets
 import uuid as uuidlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -46,7 +46,6 @@ class CaptureError(Exception):
 class CaptureResult:
     observation: Observation
     created: bool
-    written_files: list[str] = field(default_factory=list)
     photos_added: int = 0
 
 
@@ -247,31 +246,20 @@ def prepare_photos(datas: list[bytes], config) -> list[photo_pipeline.PreparedPh
     return prepared
 
 
-def _attach(observation: Observation, prepared: list[photo_pipeline.PreparedPhoto], upload_dir: str,
-            written: list[str]) -> int:
-    """Store the photos the observation does not have yet (by sha256) and add their rows."""
+def _attach(observation: Observation, prepared: list[photo_pipeline.PreparedPhoto], upload_dir: str) -> int:
+    """Store the photos the observation does not have yet (by sha256) and add their rows.
+
+    The files follow the session: they go live when the request commits and vanish if it rolls back.
+    """
     have = {p.sha256 for p in observation.photos}
     added = 0
     for photo in prepared:
         if photo.sha256 in have:
             continue
-        written.extend(photo_pipeline.store_photo(photo, upload_dir))
-        observation.photos.append(Photo(
-            sha256=photo.sha256, filename=photo.filename, thumb_filename=photo.thumb_filename,
-            content_type="image/jpeg", width=photo.width, height=photo.height, bytes=photo.size_bytes,
-            original_width=photo.original_width, original_height=photo.original_height,
-            original_format=photo.original_format, taken_at=photo.taken_at))
+        observation.photos.append(photo_pipeline.new_photo(photo, upload_dir, db.session))
         have.add(photo.sha256)
         added += 1
     return added
-
-
-def _flush_or_remove(upload_dir: str, written: list[str]) -> None:
-    try:
-        db.session.flush()
-    except BaseException:
-        photo_pipeline.remove_files(upload_dir, written)
-        raise
 
 
 # ---- observations ----------------------------------------------------------------------------
@@ -310,11 +298,9 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
     if existing is not None:
         if existing.participant_id != participant.id or existing.content_hash != digest:
             raise CaptureError(409, _l("An observation with this id already exists with other content."))
-        prepared = prepare_photos(photos, config)
-        written: list[str] = []
-        added = _attach(existing, prepared, upload_dir, written)
-        _flush_or_remove(upload_dir, written)
-        return CaptureResult(existing, created=False, written_files=written, photos_added=added)
+        added = _attach(existing, prepare_photos(photos, config), upload_dir)
+        db.session.flush()
+        return CaptureResult(existing, created=False, photos_added=added)
 
     prepared = prepare_photos(photos, config)
     lat, lon, source, accuracy = values["lat"], values["lon"], values["location_source"], values["accuracy"]
@@ -340,14 +326,9 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
         outside_area=is_outside_area(walk, lat, lon, config.get("OUTSIDE_AREA_MARGIN_M", DEFAULT_OUTSIDE_MARGIN_M)),
         **{f"rating_{name}": ratings[name] for name in FINER_RATINGS})
     db.session.add(observation)
-    written = []
-    try:
-        added = _attach(observation, prepared, upload_dir, written)
-    except BaseException:
-        photo_pipeline.remove_files(upload_dir, written)
-        raise
-    _flush_or_remove(upload_dir, written)
-    return CaptureResult(observation, created=True, written_files=written, photos_added=added)
+    added = _attach(observation, prepared, upload_dir)
+    db.session.flush()
+    return CaptureResult(observation, created=True, photos_added=added)
 
 
 def _own_open(observation: Observation, participant: Participant | None) -> None:
@@ -361,11 +342,9 @@ def add_photos(observation: Observation, participant: Participant | None, photos
     _own_open(observation, participant)
     if not photos:
         raise CaptureError(400, _l("Choose a photo to add."), "photos")
-    prepared = prepare_photos(photos, config)
-    written: list[str] = []
-    added = _attach(observation, prepared, config["UPLOAD_DIR"], written)
-    _flush_or_remove(config["UPLOAD_DIR"], written)
-    return CaptureResult(observation, created=False, written_files=written, photos_added=added)
+    added = _attach(observation, prepare_photos(photos, config), config["UPLOAD_DIR"])
+    db.session.flush()
+    return CaptureResult(observation, created=False, photos_added=added)
 
 
 def update_observation(observation: Observation, participant: Participant | None, payload: dict,
@@ -391,13 +370,13 @@ def update_observation(observation: Observation, participant: Participant | None
     return observation
 
 
-def delete_observation(observation: Observation, participant: Participant | None) -> list[str]:
-    """Delete an own observation; return the photo files to remove once the deletion is committed."""
+def delete_observation(observation: Observation, participant: Participant | None, upload_dir: str) -> None:
+    """Delete an own observation; its photo files go when the deletion is committed."""
     _own_open(observation, participant)
-    files = [name for p in observation.photos for name in (p.filename, p.thumb_filename)]
+    for photo in list(observation.photos):
+        photo_pipeline.delete_photo(db.session, upload_dir, photo)
     db.session.delete(observation)
     db.session.flush()
-    return files
 
 
 def own_observations(walk: Walk, participant: Participant) -> list[Observation]:

@@ -30,30 +30,94 @@ DEFAULT_CATEGORIES = (
     ("other", "Övrigt", "Other", "safety", "#555555", "•", False, False, None),
 )
 
+# The walker languages beyond Swedish and English: Category.names holds a name in each.
+NAME_LANGUAGES = ("ar", "so", "ti", "fa", "fi")
+
+# The default categories' names in the walker languages (plain words; a coordinator can change them).
+DEFAULT_NAMES = {
+    "lighting": {"ar": "الإضاءة", "so": "Iftiinka", "ti": "መብራህቲ", "fa": "روشنایی", "fi": "Valaistus"},
+    "vegetation": {"ar": "النباتات تحجب الرؤية", "so": "Geedo ayaa aragga xiraya",
+                   "ti": "ኣትክልቲ ምርኣይ ይኽልክል", "fa": "گیاهان جلوی دید را می‌گیرند",
+                   "fi": "Kasvillisuus peittää näkymän"},
+    "overview": {"ar": "رؤية ضعيفة / زوايا مخفية", "so": "Aragti yar / geesas qarsoon",
+                 "ti": "ጽቡቕ ዘይርአ ቦታ / ሕቡኣት ኩርናዓት", "fa": "دید کم / گوشه‌های پنهان",
+                 "fi": "Huono näkyvyys / piilossa olevat kulmat"},
+    "hiding_places": {"ar": "أماكن للاختباء، طرق مسدودة، أنفاق",
+                      "so": "Meelo lagu dhuunto, waddooyin xiran, tunnello",
+                      "ti": "መሕብኢ ቦታታት፣ ዕጹው መገድታት፣ ዋሻታት", "fa": "مخفی‌گاه، بن‌بست، تونل",
+                      "fi": "Piilopaikat, umpikujat, tunnelit"},
+    "wayfinding": {"ar": "معرفة الطريق واللافتات", "so": "Jihada iyo calaamadaha",
+                   "ti": "መገዲ ምርካብን ምልክታትን", "fa": "مسیریابی و تابلوها",
+                   "fi": "Reittien löytäminen ja opasteet"},
+    "graffiti": {"ar": "الكتابة على الجدران والتخريب", "so": "Qoraal derbiyada ah iyo burburin",
+                 "ti": "ኣብ መናድቕ ምጽሓፍን ምዕናውን", "fa": "دیوارنویسی و خرابکاری", "fi": "Töhryt ja ilkivalta"},
+    "litter": {"ar": "القمامة والنظافة", "so": "Qashin iyo nadaafad", "ti": "ጓሓፍን ጽሬትን",
+               "fa": "زباله و نظافت", "fi": "Roskat ja siisteys"},
+    "path_condition": {"ar": "ممر مشاة أو دراجات في حالة سيئة",
+                       "so": "Jid lug ama baaskiil oo xaalad xun ku jira",
+                       "ti": "ናይ እግሪ ወይ ብሽክለታ መገዲ ኣብ ሕማቕ ኩነታት",
+                       "fa": "پیاده‌رو یا مسیر دوچرخهٔ خراب", "fi": "Huonokuntoinen kävely- tai pyörätie"},
+    "accessibility": {"ar": "سهولة الوصول (كرسي متحرك، عربة أطفال)",
+                      "so": "Gelitaan fudud (kursiga naafada, gaariga ilmaha)",
+                      "ti": "ተበጻሕነት (ዓረብያ ስንኩላን፣ ዓረብያ ህጻናት)", "fa": "دسترسی (ویلچر، کالسکهٔ بچه)",
+                      "fi": "Esteettömyys (pyörätuoli, lastenvaunut)"},
+    "transit_stop": {"ar": "موقف الحافلات والنقل العام", "so": "Boosteejo iyo gaadiidka dadweynaha",
+                     "ti": "መዕረፊ ኣውቶቡስን ህዝባዊ መጓዓዝያን", "fa": "ایستگاه و حمل‌ونقل عمومی",
+                     "fi": "Pysäkki ja joukkoliikenne"},
+    "deserted": {"ar": "مكان مهجور، قليل من الناس", "so": "Meel cidla ah, dad yar", "ti": "ጭር ዝበለ ቦታ፣ ውሑድ ሰብ",
+                 "fa": "جای خلوت، آدم کم", "fi": "Autio paikka, vähän ihmisiä"},
+    "traffic_safety": {"ar": "السلامة المرورية", "so": "Badbaadada gaadiidka", "ti": "ድሕንነት ትራፊክ",
+                       "fa": "ایمنی ترافیک", "fi": "Liikenneturvallisuus"},
+    "abandoned_vehicles": {"ar": "سيارات ودراجات متروكة", "so": "Gaadiid iyo baaskiillo la dayacay",
+                           "ti": "ዝተሓድጋ መካይንን ብሽክለታታትን", "fa": "خودرو و دوچرخهٔ رهاشده",
+                           "fi": "Hylätyt ajoneuvot ja pyörät"},
+    "positive": {"ar": "آمن وجيد – حافظوا عليه", "so": "Ammaan oo wanaagsan – ilaaliya",
+                 "ti": "ውሑስን ጽቡቕን – ሓልውዎ", "fa": "امن و خوب – نگهش دارید",
+                 "fi": "Turvallinen ja hyvä – säilytetään"},
+    "other": {"ar": "أخرى", "so": "Kale", "ti": "ካልእ", "fa": "سایر", "fi": "Muu"},
+}
+
 THEME_NAMES = {
     "safety": ("Trygghet", "Safety"),
     "clean": ("Rent och snyggt", "Clean and tidy"),
     "access": ("Tillgänglighet och framkomlighet", "Accessibility and ease of movement"),
     "positive": ("Positivt", "Positive"),
 }
+THEME_TRANSLATIONS = {
+    "safety": {"ar": "الأمان", "so": "Ammaanka", "ti": "ድሕንነት", "fa": "امنیت", "fi": "Turvallisuus"},
+    "clean": {"ar": "النظافة والترتيب", "so": "Nadaafad iyo nidaam", "ti": "ጽሬትን ስርዓትን",
+              "fa": "تمیزی و نظم", "fi": "Siisteys"},
+    "access": {"ar": "سهولة الوصول والتنقل", "so": "Gelitaan iyo socod fudud", "ti": "ተበጻሕነትን ምንቅስቓስን",
+               "fa": "دسترسی و رفت‌وآمد آسان", "fi": "Esteettömyys ja liikkuminen"},
+    "positive": {"ar": "أشياء إيجابية", "so": "Waxyaabo wanaagsan", "ti": "ኣወንታዊ", "fa": "نکات مثبت",
+                 "fi": "Myönteistä"},
+}
 
 
-def theme_name(theme: str, locale: str) -> str:
+def theme_name(theme: str, locale) -> str:
+    """The theme's name in a locale's language ("en_GB" is English), falling back to Swedish."""
+    language = str(locale).split("_")[0]
     sv, en = THEME_NAMES.get(theme, (theme, theme))
-    return en if locale == "en" else sv
+    if language == "en":
+        return en
+    return THEME_TRANSLATIONS.get(theme, {}).get(language, sv)
 
 
 def seed_categories() -> int:
-    """Add the default categories that are missing (by code); return how many were added."""
-    existing = set(db.session.scalars(sa.select(Category.code)))
+    """Add the default categories that are missing (by code), and the walker-language names the
+    existing defaults lack (a name a coordinator gave is kept); return how many categories were added."""
+    existing = {c.code: c for c in db.session.scalars(sa.select(Category))}
     added = 0
     for order, (code, name_sv, name_en, theme, color, icon, is_fault, offensive, recipient) in \
             enumerate(DEFAULT_CATEGORIES):
         if code in existing:
+            category = existing[code]
+            category.names = {**DEFAULT_NAMES.get(code, {}), **(category.names or {})}
             continue
         db.session.add(Category(code=code, name_sv=name_sv, name_en=name_en, theme=theme, color=color,
                                 icon=icon, is_fault=is_fault, has_offensive_flag=offensive,
-                                default_recipient_kind=recipient, sort_order=order))
+                                default_recipient_kind=recipient, sort_order=order,
+                                names=dict(DEFAULT_NAMES.get(code, {}))))
         added += 1
     db.session.flush()
     return added
@@ -109,6 +173,17 @@ def _clean(values: dict) -> dict:
         if labels_people(name):
             raise CategoryError(_l("Categories describe places and the physical environment, not groups "
                                    "of people."), field)
+    names = {}
+    for language in NAME_LANGUAGES:
+        name = (values.get("names", {}).get(language) or "").strip()
+        field = f"name_{language}"
+        if len(name) > 120:
+            raise CategoryError(_l("The name is too long (at most 120 characters)."), field)
+        if labels_people(name):
+            raise CategoryError(_l("Categories describe places and the physical environment, not groups "
+                                   "of people."), field)
+        if name:
+            names[language] = name
     theme = values.get("theme")
     if theme not in THEMES:
         raise CategoryError(_l("Choose one of the themes."), "theme")
@@ -123,7 +198,8 @@ def _clean(values: dict) -> dict:
     if isinstance(radius, bool) or not isinstance(radius, int) or not 0 <= radius <= MAX_METOO_RADIUS_M:
         raise CategoryError(_l("The “me too” radius is a whole number of metres from 0 (off) to %(max)d.",
                                max=MAX_METOO_RADIUS_M), "metoo_radius_m")
-    return {"name_sv": name_sv, "name_en": name_en, "theme": theme, "color": color.lower(), "icon": icon,
+    return {"name_sv": name_sv, "name_en": name_en, "names": names, "theme": theme, "color": color.lower(),
+            "icon": icon,
             "is_fault": bool(values.get("is_fault")),
             "has_offensive_flag": bool(values.get("has_offensive_flag")), "metoo_radius_m": radius}
 

@@ -1,13 +1,13 @@
 """Turn the follow-up figures into charts and tables with translated labels (needs a request)."""
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from flask_babel import format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 
 from ..categories.service import theme_name
 from ..models import ACTION_STATUSES, SAFETY_RATINGS, THEMES
 from .charts import bar_chart
-from .service import SENT_STATUSES
+from .service import SENT_STATUSES, AreaFigures, Comparison
 
 THEME_COLOURS = {"safety": "#c0392b", "clean": "#7d5ba6", "access": "#1f6fb2", "positive": "#2e8540"}
 SAFETY_COLOURS = ("#8e1b10", "#e67e22", "#9cc27a", "#2e8540")
@@ -24,9 +24,9 @@ BEFORE_COLOUR, AFTER_COLOUR = "#1f6fb2", "#d35400"
 
 
 def walk_label(walk_or_row) -> str:
-    title = walk_or_row["title"] if isinstance(walk_or_row, dict) else walk_or_row.title
-    starts = walk_or_row["starts_at"] if isinstance(walk_or_row, dict) else walk_or_row.starts_at
-    return f"{title} ({starts.date().isoformat()})"
+    """A Walk's or a WalkFigures' title and date."""
+    title, starts = walk_or_row.title, walk_or_row.starts_at
+    return f"{title} ({format_datetime(starts, 'yyyy-MM-dd')})"
 
 
 def number(value) -> str:
@@ -41,85 +41,85 @@ def _table(head, rows) -> dict:
     return {"head": [str(h) for h in head], "rows": [[str(c) for c in row] for row in rows]}
 
 
-def dashboard_charts(figures: dict, locale: str) -> list[dict]:
-    """The dashboard's charts, each with its heading, SVG and the same figures as a table."""
-    walks = figures["walks"]
+def dashboard_charts(figures: AreaFigures, locale: str) -> list[dict]:
+    """The dashboard's charts, each with its heading, layout and the same figures as a table."""
+    walks = figures.walks
     labels = [walk_label(row) for row in walks]
     empty = str(_l("No walks with observations yet."))
     themes = [{"label": theme_name(t, locale), "color": THEME_COLOURS[t],
-               "values": [row["themes"][t] for row in walks]} for t in THEMES]
+               "values": [row.themes[t] for row in walks]} for t in THEMES]
     safety = [{"label": safety_label(r), "color": SAFETY_COLOURS[r],
-               "values": [row["safety"]["distribution"][r] for row in walks]} for r in SAFETY_RATINGS]
-    fault_rows = list(walks)
+               "values": [row.safety.distribution[r] for row in walks]} for r in SAFETY_RATINGS]
+    fault_rows = [row.faults for row in walks]
     fault_labels = list(labels)
-    outside = figures["faults"]["outside_walks"]
-    if outside["sent"]:
-        fault_rows.append({"faults": outside})
+    outside = figures.faults.outside_walks
+    if outside["total"]:
+        fault_rows.append(outside)
         fault_labels.append(str(_l("Not from a walk")))
-    faults = [{"label": str(_l("Faults sent")), "color": "#1f6fb2",
-               "values": [r["faults"]["sent"] for r in fault_rows]},
+    faults = [{"label": str(_l("Faults reported")), "color": "#1f6fb2",
+               "values": [r["reported"] for r in fault_rows]},
               {"label": str(_l("Faults resolved")), "color": "#2e8540",
-               "values": [r["faults"]["resolved"] for r in fault_rows]}]
+               "values": [r["resolved"] for r in fault_rows]}]
     statuses = [str(ACTION_STATUS_LABELS[s]) for s in ACTION_STATUSES]
     actions = [{"label": str(_l("Actions")), "color": "#1b3a4b",
-                "values": [figures["actions"]["by_status"][s] for s in ACTION_STATUSES]}]
+                "values": [figures.actions.by_status[s] for s in ACTION_STATUSES]}]
     return [
         {"id": "themes", "heading": _l("Observations per theme and walk"),
-         "svg": bar_chart(themes, labels, title=str(_l("Observations per theme and walk")),
+         "chart": bar_chart(themes, labels, title=str(_l("Observations per theme and walk")),
                           chart_id="chart-themes", empty_text=empty),
          "table": _table([_l("Walk")] + [s["label"] for s in themes] + [_l("Total")],
-                         [[label] + [s["values"][i] for s in themes] + [walks[i]["observations"]]
+                         [[label] + [s["values"][i] for s in themes] + [walks[i].observations]
                           for i, label in enumerate(labels)])},
         {"id": "safety", "heading": _l("Perceived safety per walk"),
-         "svg": bar_chart(safety, labels, title=str(_l("Perceived safety per walk: number of observations "
+         "chart": bar_chart(safety, labels, title=str(_l("Perceived safety per walk: number of observations "
                                                        "per rating from 0 very unsafe to 3 safe")),
                           chart_id="chart-safety", empty_text=empty),
          "table": _table([_l("Walk")] + [s["label"] for s in safety] + [_l("Mean (0–3)")],
-                         [[label] + [s["values"][i] for s in safety] + [number(walks[i]["safety"]["mean"])]
+                         [[label] + [s["values"][i] for s in safety] + [number(walks[i].safety.mean)]
                           for i, label in enumerate(labels)])},
-        {"id": "faults", "heading": _l("Fault reports: sent and resolved"),
-         "svg": bar_chart(faults, fault_labels, title=str(_l("Faults reported and resolved per walk")),
+        {"id": "faults", "heading": _l("Faults: reported and resolved"),
+         "chart": bar_chart(faults, fault_labels, title=str(_l("Faults reported and resolved per walk")),
                           chart_id="chart-faults", stacked=False, empty_text=str(_l("No faults reported yet."))),
-         "table": _table([_l("Walk"), _l("Faults sent"), _l("Faults resolved")],
-                         [[label, r["faults"]["sent"], r["faults"]["resolved"]]
+         "table": _table([_l("Walk"), _l("Faults found"), _l("Faults reported"), _l("Faults resolved")],
+                         [[label, r["total"], r["reported"], r["resolved"]]
                           for label, r in zip(fault_labels, fault_rows)])},
         {"id": "actions", "heading": _l("Actions by status"),
-         "svg": bar_chart(actions, statuses, title=str(_l("Actions in the action plan by status")),
+         "chart": bar_chart(actions, statuses, title=str(_l("Actions in the action plan by status")),
                           chart_id="chart-actions", stacked=False, empty_text=str(_l("No actions yet."))),
          "note": _l("%(count)s of them overdue: the due date has passed and they are neither done nor cancelled.",
-                    count=figures["actions"]["overdue"]),
+                    count=figures.actions.overdue),
          "table": _table([_l("Status"), _l("Actions")],
                          [[label, actions[0]["values"][i]] for i, label in enumerate(statuses)]
-                         + [[_l("Overdue"), figures["actions"]["overdue"]]])},
+                         + [[_l("Overdue"), figures.actions.overdue]])},
     ]
 
 
-def fault_status_rows(figures: dict) -> list[tuple[str, int]]:
-    return [(str(FAULT_STATUS_LABELS[s]), figures["faults"]["by_status"][s]) for s in SENT_STATUSES]
+def fault_status_rows(figures: AreaFigures) -> list[tuple[str, int]]:
+    return [(str(FAULT_STATUS_LABELS[s]), figures.faults.by_status[s]) for s in SENT_STATUSES]
 
 
-def compare_charts(comparison: dict, locale: str) -> list[dict]:
+def compare_charts(comparison: Comparison, locale: str) -> list[dict]:
     """Side by side: the safety distribution of both walks, and counts per category."""
-    before, after = comparison["before"], comparison["after"]
-    labels = [f'{_l("Before")}: {walk_label(before["walk"])}', f'{_l("After")}: {walk_label(after["walk"])}']
+    before, after = comparison.before, comparison.after
+    labels = [f'{_l("Before")}: {walk_label(before.walk)}', f'{_l("After")}: {walk_label(after.walk)}']
     safety = [{"label": safety_label(r), "color": SAFETY_COLOURS[r],
-               "values": [before["safety"]["distribution"][r], after["safety"]["distribution"][r]]}
+               "values": [before.safety.distribution[r], after.safety.distribution[r]]}
               for r in SAFETY_RATINGS]
-    rows = comparison["categories"]
+    rows = comparison.categories
     per_category = [
-        {"label": str(_l("Before")), "color": BEFORE_COLOUR, "values": [row["before"] for row in rows]},
-        {"label": str(_l("After")), "color": AFTER_COLOUR, "values": [row["after"] for row in rows]}]
+        {"label": str(_l("Before")), "color": BEFORE_COLOUR, "values": [row.before for row in rows]},
+        {"label": str(_l("After")), "color": AFTER_COLOUR, "values": [row.after for row in rows]}]
     return [
         {"id": "compare-safety", "heading": _l("Perceived safety"),
-         "svg": bar_chart(safety, labels, title=str(_l("Perceived safety on both walks: number of "
+         "chart": bar_chart(safety, labels, title=str(_l("Perceived safety on both walks: number of "
                                                        "observations per rating from 0 very unsafe to 3 safe")),
                           chart_id="chart-compare-safety", empty_text=str(_l("No observations."))),
          "table": _table([_l("Rating"), _l("Before"), _l("After")],
                          [[s["label"], s["values"][0], s["values"][1]] for s in safety]
-                         + [[_l("Mean (0–3)"), number(before["safety"]["mean"]),
-                             number(after["safety"]["mean"])]])},
+                         + [[_l("Mean (0–3)"), number(before.safety.mean),
+                             number(after.safety.mean)]])},
         {"id": "compare-categories", "heading": _l("Observations per category"),
-         "svg": bar_chart(per_category, [row["category"].name(locale) for row in rows],
+         "chart": bar_chart(per_category, [row.category.name(locale) for row in rows],
                           title=str(_l("Observations per category, before and after")),
                           chart_id="chart-compare-categories", stacked=False,
                           empty_text=str(_l("No observations."))),

@@ -6,18 +6,19 @@ import datetime as dt
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_babel import to_user_timezone
+from flask_login import current_user, login_required
 
-from ..extensions import db
+from .. import access
 from ..models import Area, Observation, Walk
-from ..web import fail, get_or_fail
+from ..web import fail
 from . import presenters, service
 
 bp = Blueprint("followup", __name__)
 
 
 def _area(area_id: int) -> Area:
-    return get_or_fail(Area, area_id, _("There is no area with that number."))
+    return access.get_visible(current_user, Area, area_id, message=_("There is no area with that number."))
 
 
 def _locale() -> str:
@@ -25,18 +26,13 @@ def _locale() -> str:
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    """The date where the collaboration is (the app's time zone), not the server's."""
+    return to_user_timezone(dt.datetime.now(dt.timezone.utc)).date()
 
 
-def observation_link(observation: Observation) -> str | None:
-    """The review page of an observation, once the review capability provides one."""
-    endpoint = "review.observation"
-    if endpoint not in current_app.view_functions:
-        return None
-    rule = next(current_app.url_map.iter_rules(endpoint))
-    if len(rule.arguments) != 1:
-        return None
-    return url_for(endpoint, **{next(iter(rule.arguments)): observation.id})
+def observation_link(observation: Observation) -> str:
+    """The review page of an observation."""
+    return url_for("review.observation", observation_id=observation.id)
 
 
 def leaflet_assets() -> dict:
@@ -69,10 +65,8 @@ def _walk_arg(name: str) -> Walk | None:
         return None
     if not (raw.isascii() and raw.isdigit()):
         fail(400, _("The walk to compare must be given by its number, not “%(value)s”.", value=raw[:40]))
-    walk = db.session.get(Walk, int(raw)) if len(raw) <= 12 else None
-    if walk is None:
-        fail(404, _("There is no walk number %(number)s.", number=raw))
-    return walk
+    return access.get_visible(current_user, Walk, int(raw) if len(raw) <= 12 else None,
+                              message=_("There is no walk number %(number)s.", number=raw))
 
 
 def _pair(area: Area) -> tuple[Walk | None, Walk | None]:
@@ -82,10 +76,7 @@ def _pair(area: Area) -> tuple[Walk | None, Walk | None]:
     before, after = before or first, after or latest
     if before is None or after is None:
         return None, None
-    try:
-        service.check_pair(before, after, area)
-    except service.CompareError as error:
-        fail(400, error)
+    service.check_pair(before, after, area)
     return before, after
 
 

@@ -12,13 +12,15 @@ def api_key_cli():
 
 @api_key_cli.command("create")
 @click.argument("name")
+@click.option("--organization", "organization_id", type=int, default=None,
+              help="The id of the body (actor) the key belongs to: it reads the requests sent to it.")
 @with_appcontext
-def create_command(name):
+def create_command(name, organization_id):
     """Create a key; it is printed once, alone on the last line."""
     from ..extensions import db
     from .service import create_api_key
     try:
-        key = create_api_key(name)
+        key = create_api_key(name, organization_id)
     except ValueError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..extensions import csrf, db
+from ..web import save
 from . import service
 from .service import Open311Error
 
@@ -78,7 +79,7 @@ def error_response(status: int, description: str, fmt: str | None = None) -> Res
 
 @bp.errorhandler(Open311Error)
 def open311_error(error: Open311Error):
-    return error_response(error.status, error.description)
+    return error_response(error.status, str(error.message))
 
 
 @bp.errorhandler(HTTPException)
@@ -110,33 +111,32 @@ def services(fmt: str):
 def service_definition(code: str, fmt: str):
     category = service.find_service(code)
     if category is None:
-        raise Open311Error(404, _("service_code %(code)s is not a known service.", code=code))
+        raise Open311Error(_("service_code %(code)s is not a known service.", code=code), status=404)
     return render(fmt, service.service_definition(category), "service_definition")
 
 
 @bp.get(f"/v2/requests.{FORMAT}")
 def requests_list(fmt: str):
-    found = service.search_requests(request.args)
+    found = service.search_requests(request.args, service.optional_api_key(request.args.get("api_key")))
     return render(fmt, [service.request_dict(o, _locale()) for o in found], "service_requests", "request")
 
 
 @bp.post(f"/v2/requests.{FORMAT}")
 def requests_create(fmt: str):
-    observation = service.create_request(request.form)
-    db.session.commit()
+    observation = save(lambda: service.create_request(request.form)).value
     return render(fmt, [{"service_request_id": str(observation.id), "service_notice": "",
                          "account_id": None}], "service_requests", "request")
 
 
 @bp.get(f"/v2/requests/<request_id>.{FORMAT}")
 def request_detail(request_id: str, fmt: str):
-    observation = service.find_request(request_id)
+    observation = service.find_request(request_id, service.optional_api_key(request.args.get("api_key")))
     return render(fmt, [service.request_dict(observation, _locale())], "service_requests", "request")
 
 
 @bp.get(f"/v2/tokens/<token>.{FORMAT}")
 def token(token: str, fmt: str):
-    observation = service.find_token(token)
+    observation = service.find_token(token, service.optional_api_key(request.args.get("api_key")))
     return render(fmt, [{"service_request_id": str(observation.id), "token": token}],
                   "service_requests", "request")
 

@@ -16,7 +16,10 @@ from .. import geo
 from ..addresses import nearest_address
 from ..categories.service import theme_name
 from ..extensions import db
-from ..models import ApiKey, Area, Category, FaultReport, FaultReportItem, Observation, audit, hash_token, utcnow
+from ..models import (ApiKey, Area, Category, FaultReport, FaultReportItem, Observation, Organization, Walk, audit,
+                      hash_token, utcnow)
+from ..observations import visible
+from ..web import DomainError
 
 DESCRIPTION_MAX = 4000
 MAX_RANGE = dt.timedelta(days=90)
@@ -27,29 +30,27 @@ SAFETY_VALUES = (("0", _l("Very unsafe")), ("1", _l("Unsafe")), ("2", _l("Fairly
                  ("3", _l("Safe")))
 
 
-class Open311Error(Exception):
-    """An error in the spec's form: an HTTP status (400, 403, 404) and a description."""
-
-    def __init__(self, status: int, description):
-        super().__init__(str(description))
-        self.status = status
-        self.description = str(description)
+class Open311Error(DomainError):
+    """An error answered in the spec's form: a description and an HTTP status (400, 403, 404)."""
 
 
 # --- API keys ---------------------------------------------------------------------------------------
 
-def create_api_key(name: str) -> str:
-    """Make a key for an Open311 client; only its sha256 is stored. Returns the key (shown once)."""
+def create_api_key(name: str, organization_id: int | None = None) -> str:
+    """Make a key for an Open311 client, belonging to a body (it reads the requests sent to that body).
+    Only its sha256 is stored. Returns the key (shown once)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValueError(_l("Give the key a name of 1–100 characters."))
     if db.session.scalar(sa.select(ApiKey).where(ApiKey.name == name)):
         raise ValueError(_l("A key named %(name)s already exists.", name=name))
+    if organization_id is not None and db.session.get(Organization, organization_id) is None:
+        raise ValueError(_l("No actor has the id %(id)s.", id=organization_id))
     key = secrets.token_urlsafe(32)
-    api_key = ApiKey(name=name, key_hash=hash_token(key))
+    api_key = ApiKey(name=name, key_hash=hash_token(key), organization_id=organization_id)
     db.session.add(api_key)
     db.session.flush()
-    audit(None, api_key, "create", name=name)
+    audit(None, api_key, "create", name=name, organization_id=organization_id)
     return key
 
 
@@ -66,11 +67,16 @@ def revoke_api_key(name: str) -> ApiKey:
 
 def check_api_key(key: str | None) -> ApiKey:
     if not key:
-        raise Open311Error(403, _l("An api_key is required."))
+        raise Open311Error(_l("An api_key is required."), status=403)
     api_key = db.session.scalar(sa.select(ApiKey).where(ApiKey.key_hash == hash_token(key)))
     if api_key is None or api_key.revoked_at is not None:
-        raise Open311Error(403, _l("The api_key is not valid."))
+        raise Open311Error(_l("The api_key is not valid."), status=403)
     return api_key
+
+
+def optional_api_key(key: str | None) -> ApiKey | None:
+    """Reading needs no key; a key that is given must be valid."""
+    return check_api_key(key) if key else None
 
 
 # --- services ---------------------------------------------------------------------------------------
@@ -113,36 +119,47 @@ def parse_datetime(raw: str, name: str) -> dt.datetime:
         # An unencoded "+01:00" in a query string arrives as " 01:00".
         value = dt.datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw.strip()).replace("Z", "+00:00"))
     except ValueError:
-        raise Open311Error(400, _l("%(name)s is not an ISO 8601 date and time.", name=name)) from None
+        raise Open311Error(_l("%(name)s is not an ISO 8601 date and time.", name=name), status=400) from None
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
 
 
-def public_observations():
-    return sa.select(Observation).where(Observation.hidden.is_(False), Observation.merged_into_id.is_(None))
+def readable_observations(api_key: ApiKey | None = None):
+    """The service requests a client may read. Nothing a walker wrote is public by default: only the
+    fault items of areas whose coordinator publishes them, and, with a key, those sent to its body."""
+    published = sa.select(Area.id).where(Area.open311_public.is_(True))
+    readable = sa.and_(
+        sa.or_(Observation.area_id.in_(published),
+               Observation.walk_id.in_(sa.select(Walk.id).where(Walk.area_id.in_(published)))),
+        Observation.category_id.in_(sa.select(Category.id).where(Category.is_fault.is_(True))))
+    if api_key is not None and api_key.organization_id is not None:
+        sent_to_body = sa.select(FaultReportItem.observation_id).join(FaultReport).where(
+            FaultReport.organization_id == api_key.organization_id, FaultReport.status != "draft")
+        readable = sa.or_(readable, Observation.id.in_(sent_to_body))
+    return sa.select(Observation).where(visible(), readable)
 
 
-def find_request(request_id: str) -> Observation:
+def find_request(request_id: str, api_key: ApiKey | None = None) -> Observation:
     if not request_id.isdigit():
-        raise Open311Error(404, _l("No service request has the id %(id)s.", id=request_id))
-    found = db.session.scalar(public_observations().where(Observation.id == int(request_id)))
+        raise Open311Error(_l("No service request has the id %(id)s.", id=request_id), status=404)
+    found = db.session.scalar(readable_observations(api_key).where(Observation.id == int(request_id)))
     if found is None:
-        raise Open311Error(404, _l("No service request has the id %(id)s.", id=request_id))
+        raise Open311Error(_l("No service request has the id %(id)s.", id=request_id), status=404)
     return found
 
 
-def find_token(token: str) -> Observation:
-    found = db.session.scalar(public_observations().where(Observation.uuid == token))
+def find_token(token: str, api_key: ApiKey | None = None) -> Observation:
+    found = db.session.scalar(readable_observations(api_key).where(Observation.uuid == token))
     if found is None:
-        raise Open311Error(404, _l("No service request has the token %(token)s.", token=token))
+        raise Open311Error(_l("No service request has the token %(token)s.", token=token), status=404)
     return found
 
 
-def search_requests(args) -> list[Observation]:
+def search_requests(args, api_key: ApiKey | None = None) -> list[Observation]:
     """GET requests with the spec's filters; service_request_id overrides the others."""
     ids = args.get("service_request_id", "").strip()
-    query = public_observations()
+    query = readable_observations(api_key)
     if ids:
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
         numbers = [int(part) for part in wanted if part.isdigit()]
@@ -157,16 +174,16 @@ def search_requests(args) -> list[Observation]:
     if end is None:
         end = start + MAX_RANGE
     if start > end:
-        raise Open311Error(400, _l("start_date is after end_date."))
+        raise Open311Error(_l("start_date is after end_date."), status=400)
     if end - start > MAX_RANGE:
-        raise Open311Error(400, _l("start_date and end_date may be at most 90 days apart."))
+        raise Open311Error(_l("start_date and end_date may be at most 90 days apart."), status=400)
     query = query.where(Observation.observed_at >= start, Observation.observed_at <= end)
     codes = [c.strip() for c in args.get("service_code", "").split(",") if c.strip()]
     if codes:
         query = query.join(Category).where(Category.code.in_(codes))
     statuses = [s.strip() for s in args.get("status", "").split(",") if s.strip()]
     if any(s not in ("open", "closed") for s in statuses):
-        raise Open311Error(400, _l("status must be open or closed."))
+        raise Open311Error(_l("status must be open or closed."), status=400)
     if statuses == ["open"]:
         query = query.where(Observation.status.not_in(CLOSED))
     elif statuses == ["closed"]:
@@ -217,30 +234,30 @@ def create_request(form) -> Observation:
     check_api_key(form.get("api_key"))
     code = form.get("service_code", "").strip()
     if not code:
-        raise Open311Error(400, _l("service_code is required."))
+        raise Open311Error(_l("service_code is required."), status=400)
     category = find_service(code)
     if category is None:
-        raise Open311Error(400, _l("service_code %(code)s is not a known service.", code=code))
+        raise Open311Error(_l("service_code %(code)s is not a known service.", code=code), status=400)
     lat_raw, lon_raw = form.get("lat", "").strip(), form.get("long", "").strip()
     if bool(lat_raw) != bool(lon_raw):
-        raise Open311Error(400, _l("lat and long must be given together."))
+        raise Open311Error(_l("lat and long must be given together."), status=400)
     if not lat_raw:
         if form.get("address_string") or form.get("address_id"):
-            raise Open311Error(400, _l("This server needs a position: give lat and long."))
-        raise Open311Error(400, _l("A location is required: lat and long."))
+            raise Open311Error(_l("This server needs a position: give lat and long."), status=400)
+        raise Open311Error(_l("A location is required: lat and long."), status=400)
     try:
         lat, lon = geo.check_lat_lon(lat_raw, lon_raw)
     except geo.GeoJSONError as error:
-        raise Open311Error(400, error) from None
+        raise Open311Error(error, status=400) from None
     description = form.get("description", "")
     if len(description) > DESCRIPTION_MAX:
-        raise Open311Error(400, _l("description is longer than 4000 characters."))
+        raise Open311Error(_l("description is longer than 4000 characters."), status=400)
     media_url = form.get("media_url", "").strip()
     if media_url and (len(media_url) > 500 or not media_url.startswith(("http://", "https://"))):
-        raise Open311Error(400, _l("media_url must be an http(s) URL of at most 500 characters."))
+        raise Open311Error(_l("media_url must be an http(s) URL of at most 500 characters."), status=400)
     safety = form.get("attribute[safety]", "").strip()
     if safety and safety not in {key for key, _ in SAFETY_VALUES}:
-        raise Open311Error(400, _l("attribute[safety] must be 0, 1, 2 or 3."))
+        raise Open311Error(_l("attribute[safety] must be 0, 1, 2 or 3."), status=400)
     area = next((a for a in db.session.scalars(sa.select(Area).where(Area.boundary.is_not(None))
                                                 .order_by(Area.id))
                  if geo.contains(a.boundary, lat, lon)), None)

@@ -16,14 +16,17 @@ from .. import net
 from ..extensions import db
 from ..models import Area, FaultReport, User, user_areas
 from ..safe_text import download_name, mail_header
+from ..web import DomainError
 from . import outputs, service
 
 OPEN311_TIMEOUT = (5, 20)  # connect, read (seconds)
 OPEN311_DESCRIPTION_MAX = 4000
 
 
-class DeliveryError(Exception):
+class DeliveryError(DomainError):
     """The recipient's server refused or could not be reached; str() says why."""
+
+    status = 502
 
 
 def deliver(report: FaultReport, user, locale: str = "sv") -> bool:

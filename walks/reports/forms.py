@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..models import REJECT_REASONS
@@ -29,10 +29,6 @@ ACTION_LABELS = {
     "item_rejected": _l("Item rejected"),
 }
 CHANNEL_LABELS = {"email": _l("E-mail"), "open311": _l("Open311"), "paper": _l("Paper")}
-
-
-class ButtonForm(FlaskForm):
-    """An empty form: the CSRF token of a POST-only button."""
 
 
 class RuleForm(FlaskForm):
@@ -63,6 +59,10 @@ class StatusForm(FlaskForm):
 
 class ExternalRefForm(FlaskForm):
     external_ref = StringField(_l("Recipient's reference"), validators=[Optional(), Length(max=120)])
+
+
+class PublishForm(FlaskForm):
+    open311_public = BooleanField(_l("Publish this area's fault items on the open Open311 API"))
 
 
 class SenderForm(FlaskForm):

@@ -24,6 +24,7 @@ from ..capture import metoo
 from ..categories.service import theme_name
 from ..models import FaultReport, FaultReportItem, Photo
 from ..spreadsheets import safe_cell
+from .forms import STATUS_LABELS
 
 PDF_PHOTO_PX = 512  # long side of a photo in the PDF: 150 dpi at 8.4 cm, and a quarter of 2048 px
 PDF_PHOTO_QUALITY = 70
@@ -92,7 +93,8 @@ def _columns():
 
 def _row(report: FaultReport, view: ItemView) -> list:
     return [report.reference, view.number, view.category, view.description, view.lat, view.lon,
-            view.north, view.east, view.address, view.observed_at, len(view.photos), view.item.status,
+            view.north, view.east, view.address, view.observed_at, len(view.photos),
+            str(STATUS_LABELS.get(view.item.status, view.item.status)),
             view.item.external_id or view.item.external_token]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -16,13 +16,12 @@ from wtforms import SelectChoice
 from .. import access
 from ..categories.service import active_categories
 from ..extensions import db
-from ..models import (Area, FaultReport, FaultReportItem, Observation, Organization, Photo,
-                      RoutingRule, Walk)
-from ..web import editor_required, fail, get_or_fail
+from ..models import Area, FaultReport, FaultReportItem, Observation, Organization, Photo, RoutingRule, Walk
 from ..safe_text import content_disposition
+from ..web import ButtonForm, editor_required, fail, save
 from . import delivery, outputs, service
-from .forms import (ACTION_LABELS, CHANNEL_LABELS, REJECT_REASON_LABELS, STATUS_LABELS, AddressForm, ButtonForm, CoverForm,
-                    ExternalRefForm, MoveForm, RuleForm, SenderForm, StatusForm)
+from .forms import (ACTION_LABELS, CHANNEL_LABELS, REJECT_REASON_LABELS, STATUS_LABELS, AddressForm, CoverForm,
+                    ExternalRefForm, MoveForm, PublishForm, RuleForm, SenderForm, StatusForm)
 
 bp = Blueprint("reports", __name__)
 
@@ -31,8 +30,20 @@ def _locale() -> str:
     return str(get_locale() or "sv")
 
 
-def _report(report_id: int) -> FaultReport:
-    return get_or_fail(FaultReport, report_id, _("That fault report does not exist."))
+def _report(report_id: int, write: bool = False) -> FaultReport:
+    return access.get_visible(current_user, FaultReport, report_id, write=write,
+                              message=_("That fault report does not exist."))
+
+
+def _area(area_id: int, write: bool = False) -> Area:
+    return access.get_visible(current_user, Area, area_id, write=write, message=_("That area does not exist."))
+
+
+def _rule(area: Area, rule_id: int) -> RoutingRule:
+    rule = db.session.get(RoutingRule, rule_id)
+    if rule is None or rule.area_id != area.id:
+        fail(404, _("That routing rule does not exist."))
+    return rule
 
 
 def _item(report: FaultReport, item_id: int) -> FaultReportItem:
@@ -64,7 +75,8 @@ def _rule_form(area: Area, rule: RoutingRule | None = None) -> RuleForm:
                                                          for c in active_categories() if service.is_fault_category(c)]
     form.organization_id.choices = [SelectChoice("", "–")] + [
         SelectChoice(str(o.id), f"{o.name} ({CHANNEL_LABELS.get(o.report_channel, o.report_channel)})")
-        for o in db.session.scalars(sa.select(Organization).order_by(Organization.name))]
+        for o in db.session.scalars(sa.select(Organization).where(access.organization_filter(current_user))
+                                    .order_by(Organization.name))]
     return form
 
 
@@ -74,39 +86,39 @@ def _json(value) -> str:
 
 def _save_rule(area: Area, form: RuleForm, rule: RoutingRule | None):
     """Validate and save; on a refused input return the form page with the error next to its field."""
-    if form.validate_on_submit():
-        try:
-            service.save_rule(area, current_user, category_id=form.category_id.data,
-                              organization_id=form.organization_id.data, sub_area_raw=form.sub_area.data or "",
-                              sub_area_name=form.sub_area_name.data or "", rule=rule)
-        except service.ReportError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = list(field.errors) + [str(error)]
-            else:
-                flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("The routing rule was saved."), "success")
-            return redirect(url_for("reports.rules", area_id=area.id), 303)
+    if form.validate_on_submit() and save(lambda: service.save_rule(
+            area, current_user, category_id=form.category_id.data, organization_id=form.organization_id.data,
+            sub_area_raw=form.sub_area.data or "", sub_area_name=form.sub_area_name.data or "", rule=rule), form):
+        flash(_("The routing rule was saved."), "success")
+        return redirect(url_for("reports.rules", area_id=area.id), 303)
     return None
 
 
 @bp.route("/areas/<int:area_id>/routing", methods=["GET", "POST"])
 @login_required
 def rules(area_id: int):
-    area = get_or_fail(Area, area_id, _("That area does not exist."))
+    area = _area(area_id, write=request.method == "POST")
     form = _rule_form(area)
     if request.method == "POST":
-        if not current_user.can_edit():
-            abort(403)
         done = _save_rule(area, form, None)
         if done:
             return done
     status = 400 if request.method == "POST" else 200
     return render_template("reports/rules.html", area=area, rules=service.rules_for_area(area), form=form,
-                           button=ButtonForm(), locale=_locale()), status
+                           button=ButtonForm(), locale=_locale(),
+                           publish_form=PublishForm(data={"open311_public": area.open311_public})), status
+
+
+@bp.post("/areas/<int:area_id>/routing/open311")
+@editor_required
+def publish(area_id: int):
+    area = _area(area_id, write=True)
+    form = PublishForm()
+    _check_csrf(form)
+    save(lambda: service.publish_on_open311(area, current_user, form.open311_public.data))
+    flash(_("The area's fault items are now published on the Open311 API.") if area.open311_public
+          else _("The area's fault items are not published on the Open311 API."), "success")
+    return redirect(url_for("reports.rules", area_id=area.id), 303)
 
 
 @bp.route("/areas/<int:area_id>/mail-sender", methods=["GET", "POST"])
@@ -134,10 +146,8 @@ def mail_sender(area_id: int):
 @bp.route("/areas/<int:area_id>/routing/<int:rule_id>", methods=["GET", "POST"])
 @editor_required
 def edit_rule(area_id: int, rule_id: int):
-    area = get_or_fail(Area, area_id, _("That area does not exist."))
-    rule = db.session.get(RoutingRule, rule_id)
-    if rule is None or rule.area_id != area.id:
-        fail(404, _("That routing rule does not exist."))
+    area = _area(area_id, write=True)
+    rule = _rule(area, rule_id)
     form = _rule_form(area, rule)
     if request.method == "POST":
         done = _save_rule(area, form, rule)
@@ -150,12 +160,9 @@ def edit_rule(area_id: int, rule_id: int):
 @bp.post("/areas/<int:area_id>/routing/<int:rule_id>/delete")
 @editor_required
 def delete_rule(area_id: int, rule_id: int):
+    rule = _rule(_area(area_id, write=True), rule_id)
     _check_csrf(ButtonForm())
-    rule = db.session.get(RoutingRule, rule_id)
-    if rule is None or rule.area_id != area_id:
-        fail(404, _("That routing rule does not exist."))
-    service.delete_rule(rule, current_user)
-    db.session.commit()
+    save(lambda: service.delete_rule(rule, current_user))
     flash(_("The routing rule was deleted."), "success")
     return redirect(url_for("reports.rules", area_id=area_id), 303)
 
@@ -165,29 +172,35 @@ def delete_rule(area_id: int, rule_id: int):
 @bp.get("/reports")
 @login_required
 def index():
-    walk = db.session.get(Walk, request.args.get("walk", type=int) or 0)
+    walk_id = request.args.get("walk", type=int)
+    walk = access.get_visible(current_user, Walk, walk_id, message=_("That walk does not exist.")) \
+        if walk_id else None
     unrouted = service.unrouted_faults(walk.observations) if walk else []
-    return render_template("reports/index.html", open_reports=service.open_reports(),
-                           drafts=service.draft_reports(walk.id if walk else None), walk=walk,
-                           unrouted=unrouted, closed=service.closed_reports(), days_open=service.days_open,
-                           walks=db.session.scalars(sa.select(Walk).order_by(Walk.starts_at.desc()).limit(20)).all(),
-                           areas=db.session.scalars(sa.select(Area).order_by(Area.name)).all(),
+    walks = db.session.scalars(sa.select(Walk).where(access.area_filter(current_user, Walk.area_id))
+                               .order_by(Walk.starts_at.desc()).limit(20)).all()
+    return render_template("reports/index.html", open_reports=service.open_reports(current_user),
+                           drafts=service.draft_reports(current_user, walk.id if walk else None), walk=walk,
+                           unrouted=unrouted, closed=service.closed_reports(current_user),
+                           days_open=service.days_open, walks=walks, areas=access.visible_areas(current_user),
                            locale=_locale(), button=ButtonForm())
 
 
 @bp.post("/walks/<int:walk_id>/reports")
 @editor_required
 def new_from_walk(walk_id: int):
+    walk = access.get_visible(current_user, Walk, walk_id, write=True, message=_("That walk does not exist."))
     _check_csrf(ButtonForm())
-    walk = get_or_fail(Walk, walk_id, _("That walk does not exist."))
-    for attempt in range(3):
+
+    def build():
         observations = db.session.scalars(sa.select(Observation).where(Observation.walk_id == walk.id)).all()
+        return service.build_drafts(observations, current_user)
+
+    for attempt in range(3):
         try:
-            drafts, unrouted = service.build_drafts(observations, current_user)
-            db.session.commit()
+            drafts, unrouted = save(build).value
             break
         except IntegrityError:  # another request took the same reference number at the same moment
-            db.session.rollback()
+            continue
     else:
         fail(409, _("Reports were being made at the same moment. Try again."))
     flash(ngettext("%(num)d draft report, one per recipient.", "%(num)d draft reports, one per recipient.",
@@ -200,7 +213,8 @@ def new_from_walk(walk_id: int):
 
 def _render_detail(report: FaultReport, status: int = 200, error: str | None = None, cover_form=None):
     locale = _locale()
-    others = [d for d in service.draft_reports() if d.id != report.id] if report.status == "draft" else []
+    others = [d for d in service.draft_reports(current_user)
+              if d.id != report.id and access.can_edit(current_user, d)] if report.status == "draft" else []
     move_form = MoveForm()
     move_form.target_id.choices = [SelectChoice(str(d.id), f"{d.reference} – {d.organization.name}")
                                    for d in others]
@@ -223,14 +237,15 @@ def detail(report_id: int):
     return _render_detail(_report(report_id))
 
 
-def _change(report: FaultReport, action, success: str):
+def _field_errors(form) -> str | None:
+    """The messages save() put on the form's fields (one without a field is flashed already)."""
+    return "; ".join(str(e) for name, errors in form.errors.items() if name for e in errors) or None
+
+
+def _change(report: FaultReport, action, success: str, form):
     """Run a service change; a refused one re-renders the page with its message and a 400."""
-    try:
-        action()
-    except service.ReportError as error:
-        db.session.rollback()
-        return _render_detail(db.session.get(FaultReport, report.id), 400, str(error))
-    db.session.commit()
+    if not save(action, form):
+        return _render_detail(db.session.get(FaultReport, report.id), 400, _field_errors(form))
     flash(success, "success")
     return redirect(url_for("reports.detail", report_id=report.id), 303)
 
@@ -238,94 +253,93 @@ def _change(report: FaultReport, action, success: str):
 @bp.post("/reports/<int:report_id>/cover")
 @editor_required
 def edit_cover(report_id: int):
-    report = _report(report_id)
+    report = _report(report_id, write=True)
     form = CoverForm()
     if not form.validate_on_submit():
         return _render_detail(report, 400, None, cover_form=form)
     return _change(report, lambda: service.update_draft(report, current_user, cover_text=form.cover_text.data),
-                   _("The cover text was saved."))
+                   _("The cover text was saved."), form)
 
 
 @bp.post("/reports/<int:report_id>/items/<int:item_id>/move")
 @editor_required
 def move_item(report_id: int, item_id: int):
-    report = _report(report_id)
+    report = _report(report_id, write=True)
     item = _item(report, item_id)
     form = MoveForm()
     _check_csrf(form)
-    target = db.session.get(FaultReport, service._int_or_none(form.target_id.data) or 0)
-    if target is None:
+    target_id = service._int_or_none(form.target_id.data)
+    target = db.session.get(FaultReport, target_id) if target_id else None
+    if target is None or not access.can_edit(current_user, target):
         return _render_detail(report, 400, _("Choose a draft to move the item to."))
     return _change(report, lambda: service.move_item(item, target, current_user),
-                   _("The item was moved to %(reference)s.", reference=target.reference))
+                   _("The item was moved to %(reference)s.", reference=target.reference), form)
 
 
 @bp.post("/reports/<int:report_id>/items/<int:item_id>/remove")
 @editor_required
 def remove_item(report_id: int, item_id: int):
-    report = _report(report_id)
+    report = _report(report_id, write=True)
     item = _item(report, item_id)
-    _check_csrf(ButtonForm())
-    return _change(report, lambda: service.remove_item(item, current_user), _("The item was left out."))
+    form = ButtonForm()
+    _check_csrf(form)
+    return _change(report, lambda: service.remove_item(item, current_user), _("The item was left out."), form)
 
 
 @bp.post("/reports/<int:report_id>/items/<int:item_id>/address")
 @editor_required
 def set_address(report_id: int, item_id: int):
-    report = _report(report_id)
+    report = _report(report_id, write=True)
     item = _item(report, item_id)
     form = AddressForm()
     if not form.validate_on_submit():
         return _render_detail(report, 400, _("The address is too long (at most 300 characters)."))
     return _change(report, lambda: service.set_address(item, current_user, form.address.data or ""),
-                   _("The address was saved."))
+                   _("The address was saved."), form)
 
 
 @bp.post("/reports/<int:report_id>/items/<int:item_id>/status")
 @editor_required
 def item_status(report_id: int, item_id: int):
-    report = _report(report_id)
+    report = _report(report_id, write=True)
     item = _item(report, item_id)
     form = StatusForm()
     _check_csrf(form)
     return _change(report, lambda: service.set_item_status(item, form.status.data, current_user,
                                                            reason=form.reason.data or None),
-                   _("The item's status was changed."))
+                   _("The item's status was changed."), form)
 
 
 @bp.post("/reports/<int:report_id>/status")
 @editor_required
 def report_status(report_id: int):
-    report = _report(report_id)
+    report = _report(report_id, write=True)
     form = StatusForm()
     _check_csrf(form)
     return _change(report, lambda: service.set_report_status(report, form.status.data, current_user,
                                                              reason=form.reason.data or None),
-                   _("The report's status was changed."))
+                   _("The report's status was changed."), form)
 
 
 @bp.post("/reports/<int:report_id>/external-ref")
 @editor_required
 def external_ref(report_id: int):
-    report = _report(report_id)
+    report = _report(report_id, write=True)
     form = ExternalRefForm()
     if not form.validate_on_submit():
         return _render_detail(report, 400, _("The reference is too long (at most 120 characters)."))
     return _change(report, lambda: service.set_external_ref(report, current_user, form.external_ref.data or ""),
-                   _("The recipient's reference was saved."))
+                   _("The recipient's reference was saved."), form)
 
 
 @bp.post("/reports/<int:report_id>/delete")
 @editor_required
 def delete(report_id: int):
-    report = _report(report_id)
-    _check_csrf(ButtonForm())
-    try:
-        service.delete_draft(report, current_user)
-    except service.ReportError as error:
-        db.session.rollback()
-        return _render_detail(report, 400, str(error))
-    db.session.commit()
+    report = _report(report_id, write=True)
+    form = ButtonForm()
+    _check_csrf(form)
+    if not save(lambda: service.delete_draft(report, current_user), form):
+        return _render_detail(db.session.get(FaultReport, report.id), 400, _field_errors(form))
     flash(_("The draft was deleted; its observations can be reported again."), "success")
     return redirect(url_for("reports.index"), 303)
 
@@ -334,23 +348,19 @@ def delete(report_id: int):
 @editor_required
 def send(report_id: int):
     """Claim, commit, send, commit: a double click or a retry finds the claim and sends nothing."""
-    report = _report(report_id)
-    _check_csrf(ButtonForm())
+    report = _report(report_id, write=True)
+    form = ButtonForm()
+    _check_csrf(form)
     problem = service.recipient_problem(report.organization)
     if problem and report.status == "draft":
         return _render_detail(report, 400, problem)
-    try:
-        claimed = service.claim_for_sending(report)
-    except service.ReportError as error:
-        db.session.rollback()
-        return _render_detail(report, 400, str(error))
-    db.session.commit()
+    claimed = save(lambda: service.claim_for_sending(report), form)
     if not claimed:
+        return _render_detail(db.session.get(FaultReport, report.id), 400, _field_errors(form))
+    if not claimed.value:
         flash(_("This report has already been sent or is being sent; it was not sent again."), "warning")
         return redirect(url_for("reports.detail", report_id=report.id), 303)
-    sent = delivery.deliver(report, current_user, _locale())
-    db.session.commit()
-    if sent:
+    if save(lambda: delivery.deliver(report, current_user, _locale())).value:
         flash(_("Report %(reference)s was sent.", reference=report.reference), "success")
     else:
         flash(_("Report %(reference)s could not be sent; it is still a draft and can be sent again.",
@@ -383,7 +393,7 @@ def pdf(report_id: int):
 @login_required
 def csv(report_id: int):
     report = _report(report_id)
-    return _download(outputs.items_csv(report, _locale()), "text/csv; charset=utf-8", f"{report.reference}.csv")
+    return _download(outputs.items_csv(report, _locale()), "text/csv", f"{report.reference}.csv")
 
 
 @bp.get("/reports/<int:report_id>.xlsx")
@@ -397,9 +407,10 @@ def xlsx(report_id: int):
 
 @bp.get("/reports/<int:report_id>/photos/<filename>")
 def photo(report_id: int, filename: str):
-    """A report's photo: for the recipient (no account) once it is sent; before that for users only."""
-    report = _report(report_id)
-    if report.status == "draft" and report.sending_since is None and not current_user.is_authenticated:
+    """A report's photo: for the recipient (no account) once it is sent; before that for its area's staff."""
+    report = db.session.get(FaultReport, report_id)
+    if report is None or (report.status == "draft" and report.sending_since is None
+                          and not access.can_view(current_user, report)):
         fail(404, _("That photo does not exist."))
     found = db.session.scalar(sa.select(Photo).join(FaultReportItem, FaultReportItem.observation_id ==
                                                     Photo.observation_id)

@@ -14,10 +14,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import geo
+from .. import access, geo
 from ..extensions import db
 from ..models import (REJECT_REASONS, Area, AuditEvent, Category, FaultReport, FaultReportItem, Observation,
                       Organization, RoutingRule, audit, utcnow)
+from ..observations import is_visible, set_status
+from ..web import DomainError
 
 # A claim older than this is taken to be from a crashed worker and may be taken over.
 STALE_CLAIM = dt.timedelta(minutes=10)
@@ -31,12 +33,8 @@ REPORT_TRANSITIONS = {
 ITEM_TRANSITIONS = REPORT_TRANSITIONS
 
 
-class ReportError(ValueError):
+class ReportError(DomainError):
     """A refused change; `field` names the form field it belongs to, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
 
 
 # --- recipients and routing rules -------------------------------------------------------------------
@@ -68,7 +66,7 @@ def save_rule(area: Area, user, *, category_id, organization_id, sub_area_raw: s
         raise ReportError(_l("Only fault categories are sent as fault reports."), "category_id")
     organization = db.session.get(Organization, _int_or_none(organization_id)) \
         if _int_or_none(organization_id) else None
-    if organization is None:
+    if organization is None or (user is not None and not access.can_view(user, organization)):
         raise ReportError(_l("Choose a known recipient."), "organization_id")
     problem = recipient_problem(organization)
     if problem:
@@ -124,6 +122,14 @@ def delete_rule(rule: RoutingRule, user) -> None:
     db.session.flush()
 
 
+def publish_on_open311(area: Area, user, public: bool) -> None:
+    """The coordinator's choice: the area's fault items on the open Open311 API, or nothing of them."""
+    if area.open311_public != public:
+        area.open311_public = public
+        db.session.flush()
+        audit(user, area, "open311_public", public=public)
+
+
 def rules_for_area(area: Area) -> list[RoutingRule]:
     return list(db.session.scalars(
         sa.select(RoutingRule).join(Category).where(RoutingRule.area_id == area.id)
@@ -139,7 +145,7 @@ def _int_or_none(value):
 
 def route_fault(observation: Observation) -> Organization | None:
     """The recipient of a fault: a sub-area rule containing the point wins over an area-wide rule."""
-    area_id = observation.area_id or (observation.walk.area_id if observation.walk else None)
+    area_id = access.area_id_of(observation)
     if not is_fault_category(observation.category) or area_id is None:
         return None
     rules = db.session.scalars(sa.select(RoutingRule).where(
@@ -162,7 +168,7 @@ def is_fault_category(category: Category) -> bool:
 
 
 def reportable(observation: Observation) -> bool:
-    return is_fault_category(observation.category) and not observation.hidden and observation.merged_into_id is None
+    return is_fault_category(observation.category) and is_visible(observation)
 
 
 def already_reported(observation: Observation) -> bool:
@@ -199,7 +205,7 @@ def build_drafts(observations, user) -> tuple[list[FaultReport], list[Observatio
             .order_by(FaultReport.id))
         if report is None:
             report = new_draft(organizations[organization_id], user, walk_id=walk_id,
-                               area_id=members[0].area_id or (members[0].walk.area_id if members[0].walk else None))
+                               area_id=access.area_id_of(members[0]))
         for observation in members:
             report.items.append(FaultReportItem(observation=observation, status="draft"))
         db.session.flush()
@@ -309,7 +315,7 @@ def set_report_status(report: FaultReport, status: str, user, *, reason: str | N
     report.reject_reason = reason if status == "rejected" else None
     for item in report.items:
         if status in ITEM_TRANSITIONS.get(item.status, ()):
-            _apply_item_status(item, status, reason)
+            _apply_item_status(item, status, reason, user)
     db.session.flush()
     audit(user, report, status, reason=reason)
 
@@ -321,7 +327,7 @@ def set_item_status(item: FaultReportItem, status: str, user, *, reason: str | N
         raise ReportError(_l("An item that is %(old)s cannot become %(new)s.", old=item.status, new=status))
     if status == "rejected" and reason not in REJECT_REASONS:
         raise ReportError(_l("Choose why the item was rejected."), "reason")
-    _apply_item_status(item, status, reason)
+    _apply_item_status(item, status, reason, user)
     report = item.report
     if status == "acknowledged" and report.status == "sent":
         report.status, report.acknowledged_at = "acknowledged", utcnow()
@@ -336,14 +342,15 @@ def set_item_status(item: FaultReportItem, status: str, user, *, reason: str | N
     audit(user, item.observation, f"item_{status}", report=report.reference, reason=reason)
 
 
-def _apply_item_status(item: FaultReportItem, status: str, reason: str | None) -> None:
+ITEM_EVENTS = {"resolved": "report_resolved", "rejected": "report_rejected"}
+
+
+def _apply_item_status(item: FaultReportItem, status: str, reason: str | None, user) -> None:
+    """The item's new status; its observation keeps the strongest state of what it is part of."""
     item.status = status
     item.reject_reason = reason if status == "rejected" else None
-    observation = item.observation
-    if status == "resolved":
-        observation.status = "resolved"
-    elif status == "rejected" and reason == "not_responsible" and observation.status == "reported":
-        observation.status = "new"  # free to be routed to someone else
+    if status in ITEM_EVENTS:
+        set_status(item.observation, ITEM_EVENTS[status], user, report=item.report.reference, reason=reason)
 
 
 def set_external_ref(report: FaultReport, user, external_ref: str) -> None:
@@ -390,8 +397,8 @@ def mark_sent(report: FaultReport, user) -> None:
     report.next_attempt_at = report.gave_up_at = None
     for item in report.items:
         item.status = "sent"
-        if item.observation.status in ("new", "in_action"):
-            item.observation.status = "reported"
+    for item in report.items:
+        set_status(item.observation, "sent", user, report=report.reference)
     db.session.flush()
     audit(user, report, "sent", channel=report.channel, attempts=report.send_attempts)
 
@@ -429,21 +436,27 @@ def reports_to_retry(now: dt.datetime) -> list[int]:
 
 # --- overview ---------------------------------------------------------------------------------------
 
-def open_reports() -> list[FaultReport]:
+def _reports(user):
+    """The reports of the areas this user may see (all of them for a call without a user)."""
+    query = sa.select(FaultReport)
+    return query if user is None else query.where(access.area_filter(user, FaultReport.area_id))
+
+
+def open_reports(user=None) -> list[FaultReport]:
     """Everything sent and not yet resolved or rejected, oldest first."""
-    return list(db.session.scalars(sa.select(FaultReport).where(FaultReport.status.in_(OPEN_STATUSES))
+    return list(db.session.scalars(_reports(user).where(FaultReport.status.in_(OPEN_STATUSES))
                                    .order_by(FaultReport.sent_at, FaultReport.id)))
 
 
-def draft_reports(walk_id: int | None = None) -> list[FaultReport]:
-    query = sa.select(FaultReport).where(FaultReport.status == "draft")
+def draft_reports(user=None, walk_id: int | None = None) -> list[FaultReport]:
+    query = _reports(user).where(FaultReport.status == "draft")
     if walk_id is not None:
         query = query.where(FaultReport.walk_id == walk_id)
     return list(db.session.scalars(query.order_by(FaultReport.id)))
 
 
-def closed_reports(limit: int = 50) -> list[FaultReport]:
-    return list(db.session.scalars(sa.select(FaultReport).where(
+def closed_reports(user=None, limit: int = 50) -> list[FaultReport]:
+    return list(db.session.scalars(_reports(user).where(
         FaultReport.status.in_(FINAL_ITEM_STATUSES)).order_by(FaultReport.id.desc()).limit(limit)))
 
 

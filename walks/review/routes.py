@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from .. import photos as photo_pipeline
 from ..capture import metoo
 from ..capture.forms import FINER_LABELS, ROLE_LABELS, SAFETY_LABELS
 from ..categories.service import THEME_NAMES, active_categories, theme_name
@@ -143,13 +142,12 @@ def merge(observation_id: int):
     if form.validate_on_submit():
         duplicate = _observation(form.other.data)
         try:
-            files = service.merge(survivor, duplicate, current_user)
+            service.merge(survivor, duplicate, current_user, current_app.config["UPLOAD_DIR"])
         except service.ReviewError as error:
             db.session.rollback()
             form.other.errors.append(str(error.message))
         else:
             db.session.commit()
-            photo_pipeline.remove_files(current_app.config["UPLOAD_DIR"], files)
             flash(_("Observation #%(id)s was merged into this one.", id=duplicate.id), "success")
             return redirect(url_for("review.observation", observation_id=survivor.id))
     return _render_detail(survivor, merge_form=form, status=400)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..capture import metoo
 from ..capture.service import MAX_TEXT, CaptureError, category_by_code
+from .. import photos
 from ..extensions import db
 from ..geo import GeoJSONError, check_lat_lon, distance_m
 from ..models import (OBSERVATION_STATUSES, PARTICIPANT_ROLES, SAFETY_RATINGS, THEMES, Category, Observation,
@@ -127,10 +128,10 @@ def unhide(observation: Observation, user) -> None:
     audit(user, observation, "unhide")
 
 
-def merge(survivor: Observation, duplicate: Observation, user) -> list[str]:
+def merge(survivor: Observation, duplicate: Observation, user, upload_dir: str) -> None:
     """Merge a duplicate into the survivor: photos move over, the duplicate points to the survivor and is
-    hidden and dismissed; its own ratings stay on it. Returns files to delete after the commit (photos
-    the survivor already had, by content hash)."""
+    hidden and dismissed; its own ratings stay on it. Photos the survivor already had (by content hash)
+    are deleted; their files go when the merge is committed."""
     if survivor.id == duplicate.id:
         raise ReviewError(_l("Choose another observation to merge with."), "other")
     if survivor.walk_id != duplicate.walk_id:
@@ -138,11 +139,10 @@ def merge(survivor: Observation, duplicate: Observation, user) -> list[str]:
     if survivor.merged_into_id is not None or duplicate.merged_into_id is not None:
         raise ReviewError(_l("One of them has already been merged into another observation."), "other")
     have = {p.sha256 for p in survivor.photos}
-    moved, dropped_files = [], []
+    moved = []
     for photo in list(duplicate.photos):
         if photo.sha256 in have:
-            dropped_files += [photo.filename, photo.thumb_filename]
-            db.session.delete(photo)
+            photos.delete_photo(db.session, upload_dir, photo)
         else:
             photo.observation = survivor
             have.add(photo.sha256)
@@ -159,7 +159,6 @@ def merge(survivor: Observation, duplicate: Observation, user) -> list[str]:
     db.session.flush()
     audit(user, survivor, "merge", merged=duplicate.id, photos_moved=moved)
     audit(user, duplicate, "merged_into", into=survivor.id)
-    return dropped_files
 
 
 def merge_candidates(observation: Observation) -> list[Observation]:
