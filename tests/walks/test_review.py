@@ -99,7 +99,7 @@ def test_bad_edit_changes_nothing(app, client, make, walk, editor, field, value)
 
 def test_viewer_cannot_change(app, client, make, walk, login):
     g.pop("csrf_token", None)
-    login(make.user(role="viewer"))
+    login(make.user(role="viewer", areas=[walk.area]))
     obs = observe(app, make.participant(walk=walk))
     url = f"/observations/{obs.id}"
     assert client.get(url).status_code == 200
@@ -167,3 +167,50 @@ def test_merge_refusals(app, make, walk):
         service.merge(b, a, user)
     with pytest.raises(service.ReviewError):
         service.unhide(b, user)
+
+
+def test_merge_dismisses_through_the_lifecycle_and_is_audited(app, make, walk):
+    user = make.user()
+    a = observe(app, make.participant(walk=walk))
+    b = observe(app, make.participant(walk=walk))
+    service.merge(a, b, user)
+    assert (a.status, b.status) == ("new", "dismissed")
+    status_events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "status")).all()
+    assert [(e.object_id, e.details["after"], e.details["event"]) for e in status_events] == \
+        [(b.id, "dismissed", "dismissed")]
+
+
+def test_merge_candidates_are_visible_ones_nearest_first(app, make, walk):
+    here = observe(app, make.participant(walk=walk), lat=57.7215, lon=11.9525)
+    far = observe(app, make.participant(walk=walk), lat=57.7235, lon=11.9560)
+    near = observe(app, make.participant(walk=walk), lat=57.7216, lon=11.9526)
+    hidden = observe(app, make.participant(walk=walk), lat=57.7215, lon=11.9525)
+    hidden.hidden = True
+    observe(app, make.participant(), lat=57.7215, lon=11.9525)  # another walk
+    assert service.merge_candidates(here) == [near, far]
+
+
+def test_a_coordinator_of_another_area_finds_nothing(app, client, make, walk, login):
+    g.pop("csrf_token", None)
+    login(make.user(role="coordinator", areas=[make.area()]))
+    obs = observe(app, make.participant(walk=walk))
+    other = observe(app, make.participant(walk=walk))
+    assert client.get(f"/walks/{walk.id}/observations").status_code == 404
+    assert client.get(f"/observations/{obs.id}").status_code == 404
+    csrf = token(client, "/areas")
+    for action, data in (("hide", {"reason": "x"}), ("unhide", {}), ("merge", {"other": other.id}),
+                         ("edit", {"category": "litter", "text": "x", "lat": 57.72, "lon": 11.95})):
+        response = client.post(f"/observations/{obs.id}/{action}", data={"csrf_token": csrf, **data})
+        assert response.status_code == 404, action
+    db.session.expire_all()
+    obs = db.session.get(Observation, obs.id)
+    assert not obs.hidden and obs.merged_into_id is None and obs.text != "x"
+
+
+@pytest.mark.parametrize("role, sees_name", [("coordinator", True), ("viewer", False)])
+def test_walkers_names_only_for_coordinators_of_the_area(app, client, make, walk, login, role, sees_name):
+    g.pop("csrf_token", None)
+    login(make.user(role=role, areas=[walk.area]))
+    obs = observe(app, make.participant(walk=walk, display_name="Vandrare Vera"))
+    page = client.get(f"/observations/{obs.id}").get_data(True)
+    assert ("Vandrare Vera" in page) is sees_name

@@ -21,7 +21,3 @@ class HideForm(FlaskForm):
 class MergeForm(FlaskForm):
     other = SelectField(_l("Duplicate to merge into this one"), coerce=int,
                         validators=[InputRequired(message=_l("Choose the duplicate."))])
-
-
-class ButtonForm(FlaskForm):
-    """An empty form: the CSRF token for a button."""

@@ -14,17 +14,14 @@ from ..extensions import db
 from ..geo import GeoJSONError, check_lat_lon, distance_m
 from ..models import (OBSERVATION_STATUSES, PARTICIPANT_ROLES, SAFETY_RATINGS, THEMES, Category, Observation,
                       Participant, Walk, audit, utcnow)
+from ..observations import set_status, visible
+from ..web import DomainError
 
 MAX_REASON = 300
 
 
-class ReviewError(ValueError):
+class ReviewError(DomainError):
     """A refused review change; `field` names the form field it concerns."""
-
-    def __init__(self, message, field_name: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field_name
 
 
 @dataclass
@@ -65,7 +62,7 @@ def walk_observations(walk: Walk, filters: Filters) -> list[Observation]:
     if filters.status:
         query = query.where(Observation.status == filters.status)
     if not filters.show_hidden:
-        query = query.where(Observation.hidden.is_(False))
+        query = query.where(visible())
     return list(db.session.scalars(query.order_by(Observation.observed_at, Observation.id)))
 
 
@@ -115,7 +112,8 @@ def hide(observation: Observation, user, reason: str) -> None:
 
 def unhide(observation: Observation, user) -> None:
     if observation.merged_into_id is not None:
-        raise ReviewError(_l("A merged observation stays hidden; it is part of the one it was merged into."))
+        raise ReviewError(_l("A merged observation stays hidden; it is part of the one it was merged into."),
+                          status=409)
     if not observation.hidden:
         return
     observation.hidden, observation.hidden_at, observation.hidden_by_id = False, None, None
@@ -145,7 +143,7 @@ def merge(survivor: Observation, duplicate: Observation, user) -> list[str]:
             have.add(photo.sha256)
             moved.append(photo.id)
     duplicate.merged_into = survivor
-    duplicate.status = "dismissed"
+    set_status(duplicate, "dismissed", user, into=survivor.id)
     if not duplicate.hidden:
         duplicate.hidden, duplicate.hidden_at, duplicate.hidden_by_id = True, utcnow(), user.id
     duplicate.hidden_reason = "merged"
@@ -158,6 +156,5 @@ def merge(survivor: Observation, duplicate: Observation, user) -> list[str]:
 def merge_candidates(observation: Observation) -> list[Observation]:
     """Other visible observations of the same walk, nearest first."""
     others = db.session.scalars(sa.select(Observation).where(
-        Observation.walk_id == observation.walk_id, Observation.id != observation.id,
-        Observation.merged_into_id.is_(None)))
+        Observation.walk_id == observation.walk_id, Observation.id != observation.id, visible()))
     return sorted(others, key=lambda o: distance_m(observation.lat, observation.lon, o.lat, o.lon))
