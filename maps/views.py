@@ -96,41 +96,33 @@ def index():
 @login_required
 def area_map(area_id: int):
     area = _area_or_404(area_id)
-    walks = service.area_walks(area)
-    filters = _filters({w.id for w in walks})
-    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    points = service.map_points(area=area, filters=filters, timezone=timezone)
-    chosen = [w for w in walks if filters.walk_id in (None, w.id)]
-    categories = service.category_styles(_locale())
-    m = builders.build_area_map(
-        points, categories, tile_url=current_app.config["TILE_URL"],
-        attribution=current_app.config["TILE_ATTRIBUTION"], assets=_assets(), boundary=area.boundary,
-        routes=[w.route for w in chosen if w.route],
-        tracks=service.walk_tracks([w.id for w in chosen], filters, timezone),
-        labels=_map_labels(), detail_url=_detail_url_pattern(), texts=_popup_texts(),
-        centre=(area.centre_lat, area.centre_lon) if area.centre_lat is not None else None)
-    return _render_map(_("Map of %(area)s", area=area.name), m, area=area, walk=None, walks=walks,
-                       filters=filters, count=len(points), categories=categories)
+    return _map_page(_("Map of %(area)s", area=area.name), area=area, walks=service.area_walks(area))
 
 
 @bp.get("/walks/<int:walk_id>/map")
 @login_required
 def walk_map(walk_id: int):
     walk = _walk_or_404(walk_id)
-    area = walk.area
-    filters = _filters({walk.id})
+    return _map_page(_("Map of %(walk)s", walk=walk.title), area=walk.area, walks=[walk], walk=walk)
+
+
+def _map_page(title: str, *, area: Area, walks: list[Walk], walk: Walk | None = None):
+    """The map of an area (all its walks) or of one walk: the boundary, the chosen walks' routes and
+    tracks, and the observations the filters let through."""
+    filters = _filters({w.id for w in walks})
     timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    points = service.map_points(walk=walk, filters=filters, timezone=timezone)
+    points = service.map_points(area=None if walk else area, walk=walk, filters=filters, timezone=timezone)
+    chosen = [w for w in walks if filters.walk_id in (None, w.id)]
     categories = service.category_styles(_locale())
-    m = builders.build_walk_map(
-        points, categories, tile_url=current_app.config["TILE_URL"],
-        attribution=current_app.config["TILE_ATTRIBUTION"], assets=_assets(), boundary=area.boundary,
-        routes=[walk.route] if walk.route else [],
-        tracks=service.walk_tracks([walk.id], filters, timezone),
-        labels=_map_labels(), detail_url=_detail_url_pattern(), texts=_popup_texts(),
+    settings = builders.MapSettings(
+        tile_url=current_app.config["TILE_URL"], attribution=current_app.config["TILE_ATTRIBUTION"],
+        assets=_assets(), boundary=area.boundary, routes=[w.route for w in chosen if w.route],
+        tracks=service.walk_tracks([w.id for w in chosen], filters, timezone), labels=_map_labels(),
+        detail_url=_detail_url_pattern(), texts=_popup_texts(),
         centre=(area.centre_lat, area.centre_lon) if area.centre_lat is not None else None)
-    return _render_map(_("Map of %(walk)s", walk=walk.title), m, area=area, walk=walk, walks=[walk],
-                       filters=filters, count=len(points), categories=categories)
+    m = builders.build_map(points, categories, settings)
+    return _render_map(title, m, area=area, walk=walk, walks=walks, filters=filters, count=len(points),
+                       categories=categories)
 
 
 @bp.get("/maps/observations/<int:observation_id>.json")

@@ -191,11 +191,8 @@ def _demo_picture(color: str, seed: int) -> bytes:
 
 
 def _attach_photos(observations: list[Observation], written: list[str]) -> None:
-    """One generated photo on a few observations, through the real photo pipeline when it is there."""
-    try:
-        from . import photos as pipeline
-    except ImportError:
-        return
+    """One generated photo on a few observations, through the real photo pipeline."""
+    from . import photos as pipeline
     from .models import Photo
 
     config = current_app.config
@@ -255,16 +252,7 @@ def run_hooks(area: Area, walks: list[Walk], coordinator) -> list[str]:
     """Let other capabilities add their demo data; a failing hook is skipped, not fatal."""
     messages = []
     for name in DEMO_HOOKS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name and name.startswith(error.name):
-                continue  # that capability has no demo data (yet)
-            messages.append(f"{name}: skipped ({type(error).__name__}: {error})")
-            continue
-        loader = getattr(module, "load_demo", None)
-        if loader is None:
-            continue
+        loader = importlib.import_module(name).load_demo
         savepoint = db.session.begin_nested()
         try:
             loader(area, walks, coordinator)

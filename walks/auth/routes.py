@@ -19,8 +19,7 @@ def _throttles():
 
 
 def _next_target() -> str:
-    return safe_next(request.args.get("next"), url_for("areas.index")
-                     if "areas.index" in current_app.view_functions else url_for("index"))
+    return safe_next(request.args.get("next"), url_for("areas.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

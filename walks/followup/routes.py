@@ -28,15 +28,9 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def observation_link(observation: Observation) -> str | None:
-    """The review page of an observation, once the review capability provides one."""
-    endpoint = "review.observation"
-    if endpoint not in current_app.view_functions:
-        return None
-    rule = next(current_app.url_map.iter_rules(endpoint))
-    if len(rule.arguments) != 1:
-        return None
-    return url_for(endpoint, **{next(iter(rule.arguments)): observation.id})
+def observation_link(observation: Observation) -> str:
+    """The review page of an observation."""
+    return url_for("review.observation", observation_id=observation.id)
 
 
 def leaflet_assets() -> dict:
