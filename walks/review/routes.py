@@ -75,9 +75,8 @@ def _render_detail(observation: Observation, edit_form=None, hide_form=None, mer
     edit_form.category.choices = _category_choices()
     merge_form = merge_form or MergeForm()
     locale = str(get_locale())
-    merge_form.other.choices = [
-        SelectChoice(o.id, f"#{o.id} {o.category.name(locale)} – {o.text[:40]}")
-        for o in service.merge_candidates(observation)] if observation.walk_id else []
+    candidates = service.merge_candidates(observation)
+    merge_form.other.choices = [SelectChoice(o.id, str(o.id)) for o, _metres in candidates]
     northing, easting = to_sweref99tm(observation.lat, observation.lon)
     merged_from = db.session.scalars(db.select(Observation).where(
         Observation.merged_into_id == observation.id)).all()
@@ -86,7 +85,7 @@ def _render_detail(observation: Observation, edit_form=None, hide_form=None, mer
         hide_form=hide_form or HideForm(), merge_form=merge_form, button_form=ButtonForm(),
         safety_labels=SAFETY_LABELS, roles=ROLE_LABELS, sweref=(round(northing), round(easting)),
         finer=[(FINER_LABELS[name], getattr(observation, f"rating_{name}")) for name in FINER_RATINGS],
-        merged_from=merged_from, theme=theme_name(observation.category.theme, locale),
+        merged_from=merged_from, theme=theme_name(observation.category.theme, locale), candidates=candidates,
         editable=access.can_edit(_user(), observation)), status
 
 
@@ -134,7 +133,7 @@ def unhide(observation_id: int):
 def merge(observation_id: int):
     survivor = _observation(observation_id, write=True)
     form = MergeForm()
-    form.other.choices = [SelectChoice(o.id, str(o.id)) for o in service.merge_candidates(survivor)]
+    form.other.choices = [SelectChoice(o.id, str(o.id)) for o, _metres in service.merge_candidates(survivor)]
     if form.validate_on_submit():
         duplicate = _observation(form.other.data, write=True)
         saved = save(lambda: service.merge(survivor, duplicate, _user()), form, "other")

@@ -153,8 +153,11 @@ def merge(survivor: Observation, duplicate: Observation, user) -> list[str]:
     return dropped_files
 
 
-def merge_candidates(observation: Observation) -> list[Observation]:
-    """Other visible observations of the same walk, nearest first."""
+def merge_candidates(observation: Observation) -> list[tuple[Observation, float]]:
+    """Other visible observations of the same walk with their distance in metres, nearest first."""
+    if observation.walk_id is None:
+        return []
     others = db.session.scalars(sa.select(Observation).where(
         Observation.walk_id == observation.walk_id, Observation.id != observation.id, visible()))
-    return sorted(others, key=lambda o: distance_m(observation.lat, observation.lon, o.lat, o.lon))
+    distances = [(other, distance_m(observation.lat, observation.lon, other.lat, other.lon)) for other in others]
+    return sorted(distances, key=lambda pair: (pair[1], pair[0].id))
