@@ -15,11 +15,12 @@ from walks.extensions import db
 from walks.models import (LIGHT_CONDITIONS, OBSERVATION_STATUSES, SAFETY_RATINGS, THEMES, Area, Category,
                           Observation, TrackPoint, Walk)
 from walks.observations import in_area, visible
+from walks.web import DomainError
 
 from .builders import CategoryStyle, MapPoint
 
 
-class FilterError(ValueError):
+class FilterError(DomainError):
     """A filter value that cannot be used; str(error) is a message a person understands."""
 
 

@@ -65,11 +65,9 @@ def _walk_or_404(walk_id: int) -> Walk:
 
 
 def _filters(walk_ids=None) -> service.MapFilters:
+    """The filters of the query string; a FilterError answers 400 with its message (the app's handler)."""
     codes = [c.code for c in service.category_styles(_locale())]
-    try:
-        return service.parse_filters(request.args, codes, walk_ids)
-    except service.FilterError as error:
-        fail(400, error)
+    return service.parse_filters(request.args, codes, walk_ids)
 
 
 def _render_map(title: str, m, *, area: Area, walk: Walk | None, walks: list[Walk],
