@@ -43,6 +43,7 @@ def test_demo_loads_the_place_walks_and_a_coordinator(runner):
     password = re.search(r"Password:\s+(\S+)", result.output).group(1)
     user = accounts.find_user(demo.DEMO_EMAIL)
     assert user.role == "coordinator" and check_password_hash(user.password_hash, password)
+    assert user.areas == [area]  # the demo coordinator sees the demo area (and nothing else)
     assert f"/j/{open_walk.join_code}" in result.output
 
 
