@@ -240,7 +240,6 @@ def world(tmp_path_factory):
     """One app and one world for the whole table; rebuilt only after a write that was let through."""
     folder = tmp_path_factory.mktemp("authz")
     app = _make_app(folder, database_uri(folder))
-    app.config["RATELIMIT_ENABLED"] = False  # the table is about access; limits have tests of their own
     with app.app_context():
         if TEST_DATABASE_URL:
             db.drop_all()
