@@ -94,13 +94,6 @@ def _register_pages(app: Flask) -> None:
             return redirect(url_for("areas.index"))
         return render_template("index.html")
 
-    @app.context_processor
-    def inject_helpers():
-        def nav_url(endpoint: str, **values) -> str | None:
-            """The URL of an endpoint, or None while its capability is not built."""
-            return url_for(endpoint, **values) if endpoint in app.view_functions else None
-        return {"nav_url": nav_url}
-
     @app.get("/healthz")
     def healthz():
         db.session.execute(sa.text("SELECT 1"))

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import folium  # noqa: E402
 
-from maps.builders import THEMES, CategoryStyle, MapPoint, build_area_map  # noqa: E402
+from maps.builders import THEMES, CategoryStyle, MapPoint, MapSettings, build_map  # noqa: E402
 from walks.categories.service import DEFAULT_CATEGORIES  # noqa: E402
 
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -44,8 +44,8 @@ def synthetic(n: int, seed: int = 42) -> tuple[list[MapPoint], list[str]]:
 
 
 def app_map(points) -> str:
-    m = build_area_map(points, CATEGORIES, tile_url=TILE_URL, attribution=ATTRIBUTION, boundary=BOUNDARY,
-                       detail_url="/maps/observations/{id}.json")
+    m = build_map(points, CATEGORIES, MapSettings(tile_url=TILE_URL, attribution=ATTRIBUTION, boundary=BOUNDARY,
+                                                  detail_url="/maps/observations/{id}.json"))
     return m.get_root().render()
 
 

@@ -11,7 +11,7 @@ Two rules shape this module:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple, Sequence
 
 import folium
@@ -196,38 +196,6 @@ class HeatLayer(JSCSSMixin, Layer):
         self.default_js = [("maps_heat", assets.heat_js)]
 
 
-class CompactPoints(DataScriptMixin, Layer):
-    """Numbered points for printouts; labels are written with textContent by maps-observations.js."""
-
-    def __init__(self, points, assets: MapAssets, name: str):
-        super().__init__(name=name, overlay=True, control=False, show=True)
-        self._name = "CompactPoints"
-        self.payload = script_json([[round(lat, 6), round(lon, 6), str(label), colour]
-                                    for lat, lon, label, colour in points])
-        self.default_js = [("maps_observations", assets.observations_js)]
-        self.default_css = []
-
-    def script(self) -> str:
-        return (f"var {self.get_name()} = TryggMap.labelledPoints({self.payload})"
-                f".addTo({self._parent.get_name()});")
-
-
-class ResponsiveLayerControl(LayerControl):
-    """Folium's layer control, opened by default on wide screens and folded into a button on phones."""
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.control.layers(
-                { {%- for key, val in this.base_layers.items() %}{{ key|tojson }}: {{ val }},{% endfor %} },
-                { {%- for key, val in this.overlays.items() %}{{ key|tojson }}: {{ val }},{% endfor %} },
-                {{ this.options|tojavascript }}
-            ).addTo({{ this._parent.get_name() }});
-            if (window.matchMedia && window.matchMedia("(min-width: 64rem)").matches) {
-                {{ this.get_name() }}.expand();
-            }
-        {% endmacro %}
-    """)
-
-
 def compact_points(points: Sequence[MapPoint], categories: Sequence[CategoryStyle]) -> str:
     """The embedded point data as JSON text: rows of numbers, categories as a lookup table.
 
@@ -275,37 +243,50 @@ def route_latlons(route: dict | None) -> list[list[float]]:
     return [[round(p[1], 6), round(p[0], 6)] for p in route.get("coordinates") or []]
 
 
-def _base_map(tile_url: str, attribution: str, assets: MapAssets, bounds, centre, zoom: int,
-              **options) -> LocalMap:
+@dataclass(frozen=True)
+class MapSettings:
+    """Everything about a map but its points: where tiles and assets come from, what is drawn around
+    the points, and the texts.
+
+    boundary: a GeoJSON Polygon/MultiPolygon; routes: GeoJSON LineStrings; tracks: one list of
+    (lat, lon) per walker; detail_url: the popup JSON URL with `{id}`; centre: (lat, lon) when there
+    is nothing to fit the map to.
+    """
+    tile_url: str
+    attribution: str
+    assets: MapAssets = MapAssets()
+    boundary: dict | None = None
+    routes: Sequence[dict] = ()
+    tracks: Sequence[Sequence[Sequence[float]]] = ()
+    labels: MapLabels = field(default_factory=MapLabels.english)
+    detail_url: str | None = None
+    texts: dict | None = None
+    centre: Sequence[float] | None = None
+    show_heat: bool = False
+
+
+def _base_map(settings: MapSettings, bounds, zoom: int) -> LocalMap:
     if bounds:
         location = ((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2)
     else:
-        location = centre or DEFAULT_CENTRE
-    m = LocalMap(assets, location=list(location), zoom_start=zoom, tiles=None, control_scale=True,
-                 **options)
-    folium.TileLayer(tiles=tile_url, attr=attribution, max_zoom=19, control=False).add_to(m)
+        location = settings.centre or DEFAULT_CENTRE
+    m = LocalMap(settings.assets, location=list(location), zoom_start=zoom, tiles=None, control_scale=True)
+    folium.TileLayer(tiles=settings.tile_url, attr=settings.attribution, max_zoom=19, control=False).add_to(m)
     if bounds:
         m.fit_bounds(bounds, max_zoom=MAX_FIT_ZOOM, padding=(20, 20))
     return m
 
 
-def build_map(points: Sequence[MapPoint], categories: Sequence[CategoryStyle], *,
-              tile_url: str, attribution: str, assets: MapAssets = MapAssets(),
-              boundary: dict | None = None, routes: Sequence[dict] = (),
-              tracks: Sequence[Sequence[Sequence[float]]] = (), labels: MapLabels | None = None,
-              detail_url: str | None = None, texts: dict | None = None,
-              centre: Sequence[float] | None = None, show_heat: bool = False) -> folium.Map:
-    """The map of a walk or an area.
-
-    points: MapPoint rows; categories: CategoryStyle rows (the lookup table);
-    boundary: a GeoJSON Polygon/MultiPolygon; routes: GeoJSON LineStrings;
-    tracks: one list of (lat, lon) per walker; detail_url: the popup JSON URL with `{id}`.
-    """
-    labels = labels or MapLabels.english()
-    route_lines = [line for line in (route_latlons(r) for r in routes) if len(line) >= 2]
-    track_lines = [[[round(lat, 6), round(lon, 6)] for lat, lon in t] for t in tracks if len(t) >= 2]
+def build_map(points: Sequence[MapPoint], categories: Sequence[CategoryStyle],
+              settings: MapSettings) -> folium.Map:
+    """The map of a walk or an area: MapPoint rows, CategoryStyle rows (the lookup table), settings."""
+    labels = settings.labels
+    route_lines = [line for line in (route_latlons(r) for r in settings.routes) if len(line) >= 2]
+    track_lines = [[[round(lat, 6), round(lon, 6)] for lat, lon in track] for track in settings.tracks
+                   if len(track) >= 2]
+    boundary = settings.boundary
     bounds = data_bounds(points, boundary, [*route_lines, *track_lines])
-    m = _base_map(tile_url, attribution, assets, bounds, None if bounds else centre, 15)
+    m = _base_map(settings, bounds, 15)
 
     if boundary:
         group = folium.FeatureGroup(name=labels.boundary, overlay=True, control=True, show=True).add_to(m)
@@ -326,40 +307,14 @@ def build_map(points: Sequence[MapPoint], categories: Sequence[CategoryStyle], *
             folium.PolyLine(line, color=TRACK_COLOURS[n % len(TRACK_COLOURS)], weight=3, opacity=0.75,
                             interactive=False).add_to(group)
 
-    data = ObservationData(points, categories, assets, detail_url=detail_url, texts=texts)
+    data = ObservationData(points, categories, settings.assets, detail_url=settings.detail_url,
+                           texts=settings.texts)
     m.add_child(data)
     for index, theme in enumerate(THEMES):
         m.add_child(ThemeLayer(data, index, labels.themes.get(theme, theme)))
-    m.add_child(HeatLayer(data, labels.heat, assets, show=show_heat))
-    ResponsiveLayerControl(position="topright", collapsed=True).add_to(m)
-    return m
-
-
-def build_area_map(points, categories, **kwargs) -> folium.Map:
-    """All walks of an area: boundary, every walk's route, tracks, observations, heat map."""
-    return build_map(points, categories, **kwargs)
-
-
-def build_walk_map(points, categories, **kwargs) -> folium.Map:
-    """One walk: its observations, its planned route, its walkers' tracks and the area boundary."""
-    return build_map(points, categories, **kwargs)
-
-
-def compact_map(points: Sequence[tuple], boundary: dict | None, tile_url: str, attribution: str,
-                assets: MapAssets = MapAssets(), name: str = "Observations", width: str = "100%",
-                height: str = "320px") -> folium.Map:
-    """A small map for printouts: the boundary and numbered points (lat, lon, label, colour_hex).
-
-    It has its own height (a printout has no full-screen box to fill).
-    """
-    bounds = data_bounds((), boundary, [[(lat, lon) for lat, lon, *_ in points]])
-    m = _base_map(tile_url, attribution, assets, bounds, None, 16, width=width, height=height,
-                  zoom_control=False, scroll_wheel_zoom=False)
-    if boundary:
-        folium.GeoJson({"type": "Feature", "properties": {}, "geometry": boundary},
-                       style_function=lambda feature: {"color": "#1b3a4b", "weight": 2, "fillOpacity": 0.03},
-                       interactive=False, control=False).add_to(m)
-    m.add_child(CompactPoints(points, assets, name))
+    m.add_child(HeatLayer(data, labels.heat, settings.assets, show=settings.show_heat))
+    # Folded into a button on every screen, so it never covers popups and markers.
+    LayerControl(position="topright", collapsed=True).add_to(m)
     return m
 
 

@@ -14,11 +14,13 @@ from flask_babel import lazy_gettext as _l
 from walks.extensions import db
 from walks.models import (LIGHT_CONDITIONS, OBSERVATION_STATUSES, SAFETY_RATINGS, THEMES, Area, Category,
                           Observation, TrackPoint, Walk)
+from walks.observations import in_area, visible
+from walks.web import DomainError
 
 from .builders import CategoryStyle, MapPoint
 
 
-class FilterError(ValueError):
+class FilterError(DomainError):
     """A filter value that cannot be used; str(error) is a message a person understands."""
 
 
@@ -94,16 +96,6 @@ def local_day_start_utc(day: dt.date, timezone: str) -> dt.datetime:
     return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def visible_condition():
-    """Observations the maps show: not hidden, not merged into another."""
-    return sa.and_(Observation.hidden.is_(False), Observation.merged_into_id.is_(None))
-
-
-def _area_condition(area: Area):
-    walk_ids = sa.select(Walk.id).where(Walk.area_id == area.id)
-    return sa.or_(Observation.area_id == area.id, Observation.walk_id.in_(walk_ids))
-
-
 def _filter_conditions(filters: MapFilters, timezone: str) -> list:
     conditions = []
     if filters.walk_id is not None:
@@ -130,10 +122,10 @@ def map_points(*, area: Area | None = None, walk: Walk | None = None,
     query = (sa.select(Observation.id, Observation.lat, Observation.lon, Category.theme, Category.code,
                        Observation.safety)
              .join(Category, Category.id == Observation.category_id)
-             .where(visible_condition(), *_filter_conditions(filters, timezone))
+             .where(visible(), *_filter_conditions(filters, timezone))
              .order_by(Observation.id))
     if area is not None:
-        query = query.where(_area_condition(area))
+        query = query.where(in_area(area))
     if walk is not None:
         query = query.where(Observation.walk_id == walk.id)
     return [MapPoint(*row) for row in db.session.execute(query)]
@@ -171,30 +163,13 @@ def area_walks(area: Area) -> list[Walk]:
     return list(db.session.scalars(sa.select(Walk).where(Walk.area_id == area.id).order_by(Walk.starts_at)))
 
 
-def can_view_area(user, area: Area) -> bool:
-    """Admins see every area; a user tied to areas sees those; a user tied to none sees all."""
-    if getattr(user, "role", None) == "admin":
-        return True
-    assigned = list(getattr(user, "areas", None) or [])
-    return not assigned or any(a.id == area.id for a in assigned)
-
-
-def visible_areas(user) -> list[Area]:
-    areas = db.session.scalars(sa.select(Area).order_by(Area.name))
-    return [a for a in areas if can_view_area(user, a)]
-
-
-def area_counts() -> dict[int, int]:
-    """Visible observations per area id (by the observation's area or its walk's area)."""
+def area_counts(areas) -> dict[int, int]:
+    """Visible observations per area id of these areas (by the observation's area or its walk's area)."""
     area_of = sa.func.coalesce(Observation.area_id, Walk.area_id)
     query = (sa.select(area_of, sa.func.count()).select_from(Observation)
              .outerjoin(Walk, Walk.id == Observation.walk_id)
-             .where(visible_condition()).group_by(area_of))
-    return {area_id: count for area_id, count in db.session.execute(query) if area_id is not None}
-
-
-def observation_area(observation: Observation) -> Area | None:
-    return observation.area or (observation.walk.area if observation.walk else None)
+             .where(visible(), area_of.in_([area.id for area in areas])).group_by(area_of))
+    return dict(db.session.execute(query).all())
 
 
 def light_condition_of(observation: Observation) -> str | None:
@@ -204,6 +179,6 @@ def light_condition_of(observation: Observation) -> str | None:
 
 def export_observations(walk: Walk) -> list[Observation]:
     """A walk's visible observations with their categories, for KML and GPX."""
-    query = (sa.select(Observation).where(Observation.walk_id == walk.id, visible_condition())
+    query = (sa.select(Observation).where(Observation.walk_id == walk.id, visible())
              .options(sa.orm.selectinload(Observation.category)).order_by(Observation.observed_at, Observation.id))
     return list(db.session.scalars(query))

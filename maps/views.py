@@ -8,14 +8,12 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 from xstatic.pkg import leaflet as leaflet_pkg
 from xstatic.pkg import leaflet_markercluster as markercluster_pkg
 
-from walks import assets
+from walks import access, assets
 from walks.capture import metoo
 from walks.categories.service import THEME_NAMES, theme_name
-from walks.extensions import db
 from walks.models import OBSERVATION_STATUSES, Area, Observation, Walk
 from walks.security import csp_nonce
 from walks.web import fail
@@ -23,9 +21,6 @@ from walks.web import fail
 from . import builders, exports, labels, service
 
 bp = Blueprint("maps", __name__)
-# Pages of other capabilities that the popup links to (built by capture and review).
-PHOTO_ENDPOINT = "capture.photo"
-OBSERVATION_ENDPOINT = "review.observation"
 
 
 def _locale() -> str:
@@ -63,20 +58,17 @@ def _detail_url_pattern() -> str:
 
 
 def _area_or_404(area_id: int) -> Area:
-    area = db.session.get(Area, area_id)
-    if area is None:
-        fail(404, _("There is no such area."))
-    if not service.can_view_area(current_user, area):
-        fail(403, _("You do not have access to this area."))
-    return area
+    return access.get_visible(current_user, Area, area_id, message=_("There is no such area."))
+
+
+def _walk_or_404(walk_id: int) -> Walk:
+    return access.get_visible(current_user, Walk, walk_id, message=_("There is no such walk."))
 
 
 def _filters(walk_ids=None) -> service.MapFilters:
+    """The filters of the query string; a FilterError answers 400 with its message (the app's handler)."""
     codes = [c.code for c in service.category_styles(_locale())]
-    try:
-        return service.parse_filters(request.args, codes, walk_ids)
-    except service.FilterError as error:
-        fail(400, error)
+    return service.parse_filters(request.args, codes, walk_ids)
 
 
 def _render_map(title: str, m, *, area: Area, walk: Walk | None, walks: list[Walk],
@@ -94,8 +86,8 @@ def _render_map(title: str, m, *, area: Area, walk: Walk | None, walks: list[Wal
 @bp.get("/maps")
 @login_required
 def index():
-    areas = service.visible_areas(current_user)
-    counts = service.area_counts()
+    areas = access.visible_areas(current_user)
+    counts = service.area_counts(areas)
     return render_template("maps/index.html", areas=areas, counts=counts)
 
 
@@ -103,72 +95,42 @@ def index():
 @login_required
 def area_map(area_id: int):
     area = _area_or_404(area_id)
-    walks = service.area_walks(area)
-    filters = _filters({w.id for w in walks})
-    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    points = service.map_points(area=area, filters=filters, timezone=timezone)
-    chosen = [w for w in walks if filters.walk_id in (None, w.id)]
-    categories = service.category_styles(_locale())
-    m = builders.build_area_map(
-        points, categories, tile_url=current_app.config["TILE_URL"],
-        attribution=current_app.config["TILE_ATTRIBUTION"], assets=_assets(), boundary=area.boundary,
-        routes=[w.route for w in chosen if w.route],
-        tracks=service.walk_tracks([w.id for w in chosen], filters, timezone),
-        labels=_map_labels(), detail_url=_detail_url_pattern(), texts=_popup_texts(),
-        centre=(area.centre_lat, area.centre_lon) if area.centre_lat is not None else None)
-    return _render_map(_("Map of %(area)s", area=area.name), m, area=area, walk=None, walks=walks,
-                       filters=filters, count=len(points), categories=categories)
+    return _map_page(_("Map of %(area)s", area=area.name), area=area, walks=service.area_walks(area))
 
 
 @bp.get("/walks/<int:walk_id>/map")
 @login_required
 def walk_map(walk_id: int):
-    walk = db.session.get(Walk, walk_id)
-    if walk is None:
-        fail(404, _("There is no such walk."))
-    area = _area_or_404(walk.area_id)
-    filters = _filters({walk.id})
+    walk = _walk_or_404(walk_id)
+    return _map_page(_("Map of %(walk)s", walk=walk.title), area=walk.area, walks=[walk], walk=walk)
+
+
+def _map_page(title: str, *, area: Area, walks: list[Walk], walk: Walk | None = None):
+    """The map of an area (all its walks) or of one walk: the boundary, the chosen walks' routes and
+    tracks, and the observations the filters let through."""
+    filters = _filters({w.id for w in walks})
     timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    points = service.map_points(walk=walk, filters=filters, timezone=timezone)
+    points = service.map_points(area=None if walk else area, walk=walk, filters=filters, timezone=timezone)
+    chosen = [w for w in walks if filters.walk_id in (None, w.id)]
     categories = service.category_styles(_locale())
-    m = builders.build_walk_map(
-        points, categories, tile_url=current_app.config["TILE_URL"],
-        attribution=current_app.config["TILE_ATTRIBUTION"], assets=_assets(), boundary=area.boundary,
-        routes=[walk.route] if walk.route else [],
-        tracks=service.walk_tracks([walk.id], filters, timezone),
-        labels=_map_labels(), detail_url=_detail_url_pattern(), texts=_popup_texts(),
+    settings = builders.MapSettings(
+        tile_url=current_app.config["TILE_URL"], attribution=current_app.config["TILE_ATTRIBUTION"],
+        assets=_assets(), boundary=area.boundary, routes=[w.route for w in chosen if w.route],
+        tracks=service.walk_tracks([w.id for w in chosen], filters, timezone), labels=_map_labels(),
+        detail_url=_detail_url_pattern(), texts=_popup_texts(),
         centre=(area.centre_lat, area.centre_lon) if area.centre_lat is not None else None)
-    return _render_map(_("Map of %(walk)s", walk=walk.title), m, area=area, walk=walk, walks=[walk],
-                       filters=filters, count=len(points), categories=categories)
-
-
-def _url_if_built(endpoint: str, **values) -> str | None:
-    """The URL of another capability's page, or None while that capability does not offer it."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
-def _photo_url(filename: str) -> str | None:
-    return _url_if_built(PHOTO_ENDPOINT, filename=filename)
-
-
-def _observation_url(observation_id: int) -> str | None:
-    return _url_if_built(OBSERVATION_ENDPOINT, observation_id=observation_id)
+    m = builders.build_map(points, categories, settings)
+    return _render_map(title, m, area=area, walk=walk, walks=walks, filters=filters, count=len(points),
+                       categories=categories)
 
 
 @bp.get("/maps/observations/<int:observation_id>.json")
 @login_required
 def observation_json(observation_id: int):
-    observation = db.session.get(Observation, observation_id)
-    if observation is None or observation.hidden:
-        return jsonify(error=_("There is no such observation.")), 404
-    area = service.observation_area(observation)
-    if area is not None and not service.can_view_area(current_user, area):
-        return jsonify(error=_("You do not have access to this area.")), 403
+    observation = access.get_visible(current_user, Observation, observation_id,
+                                     message=_("There is no such observation."))
+    if observation.hidden:
+        fail(404, _("There is no such observation."))
     locale = _locale()
     category = observation.category
     photo = observation.photos[0] if observation.photos else None
@@ -192,18 +154,10 @@ def observation_json(observation_id: int):
         "light_condition": light,
         "status": observation.status,
         "facts": facts,
-        "thumbnail_url": _photo_url(photo.thumb_filename) if photo else None,
-        "photo_url": _photo_url(photo.filename) if photo else None,
-        "url": _observation_url(observation.id),
+        "thumbnail_url": url_for("capture.photo", filename=photo.thumb_filename) if photo else None,
+        "photo_url": url_for("capture.photo", filename=photo.filename) if photo else None,
+        "url": url_for("review.observation", observation_id=observation.id),
     })
-
-
-def _walk_for_export(walk_id: int) -> Walk:
-    walk = db.session.get(Walk, walk_id)
-    if walk is None:
-        fail(404, _("There is no such walk."))
-    _area_or_404(walk.area_id)
-    return walk
 
 
 def _export_rows(walk: Walk) -> list[exports.ExportRow]:
@@ -217,7 +171,7 @@ def _export_rows(walk: Walk) -> list[exports.ExportRow]:
 @bp.get("/walks/<int:walk_id>.kml")
 @login_required
 def walk_kml(walk_id: int):
-    walk = _walk_for_export(walk_id)
+    walk = _walk_or_404(walk_id)
     body = exports.kml(walk.title, _export_rows(walk))
     return Response(body, mimetype="application/vnd.google-earth.kml+xml", headers={
         "Content-Disposition": f'attachment; filename="walk-{walk.id}.kml"'})
@@ -226,7 +180,7 @@ def walk_kml(walk_id: int):
 @bp.get("/walks/<int:walk_id>.gpx")
 @login_required
 def walk_gpx(walk_id: int):
-    walk = _walk_for_export(walk_id)
+    walk = _walk_or_404(walk_id)
     body = exports.gpx(walk.title, _export_rows(walk), route=walk.route)
     return Response(body, mimetype="application/gpx+xml", headers={
         "Content-Disposition": f'attachment; filename="walk-{walk.id}.gpx"'})

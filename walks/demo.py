@@ -243,16 +243,7 @@ def run_hooks(area: Area, walks: list[Walk], coordinator) -> list[str]:
     """Let other capabilities add their demo data; a failing hook is skipped, not fatal."""
     messages = []
     for name in DEMO_HOOKS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name and name.startswith(error.name):
-                continue  # that capability has no demo data (yet)
-            messages.append(f"{name}: skipped ({type(error).__name__}: {error})")
-            continue
-        loader = getattr(module, "load_demo", None)
-        if loader is None:
-            continue
+        loader = importlib.import_module(name).load_demo
         savepoint = db.session.begin_nested()
         try:
             loader(area, walks, coordinator)

@@ -150,21 +150,5 @@
     };
   }
 
-  /* Numbered points for printouts: [lat, lon, label, colour]. */
-  function labelledPoints(points) {
-    var group = L.featureGroup();
-    points.forEach(function (p) {
-      var div = el("div", "map-number", p[2]);
-      div.style.background = p[3];
-      L.marker([p[0], p[1]], {
-        icon: L.divIcon({ html: div, className: "map-number-wrap", iconSize: [26, 26] }),
-        interactive: false, keyboard: false
-      }).addTo(group);
-    });
-    return group;
-  }
-
-  window.TryggMap = {
-    observations: observations, labelledPoints: labelledPoints, renderDetails: renderDetails
-  };
+  window.TryggMap = { observations: observations, renderDetails: renderDetails };
 })();

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests import factories
 from tests.e2e.helpers import PASSWORD, log_in
@@ -48,11 +49,19 @@ def make_area_with(app, texts=(), many=0):
         return user.email, area.id, walk.id, ids
 
 
+# Points on screen: the counts of cluster icons plus single markers.
+READ_POINTS = """() => [...document.querySelectorAll('.map-cluster-count')].map(e => +e.textContent)
+    .reduce((a, b) => a + b, 0) + document.querySelectorAll('.map-marker').length"""
+# Leaflet re-enables clicks on a layer control it has just opened in its next task: wait for that task.
+NEXT_TASK = "() => new Promise(resolve => setTimeout(resolve))"
+# The zoom of the page's one Leaflet map (Folium names its variable map_<hash>).
+MAP_ZOOM = "() => Object.values(window).find(value => value instanceof L.Map).getZoom()"
+
+
 def visible_point_count(page) -> int:
-    """Points on screen: the counts of cluster icons plus single markers, once animations are over."""
+    """Points on screen, once animations are over."""
     count = page.evaluate("""async () => {
-        const read = () => [...document.querySelectorAll('.map-cluster-count')].map(e => +e.textContent)
-            .reduce((a, b) => a + b, 0) + document.querySelectorAll('.map-marker').length;
+        const read = """ + READ_POINTS + """;
         let last = -1;
         for (let i = 0; i < 40; i++) {
             await new Promise(r => setTimeout(r, 150));
@@ -76,8 +85,17 @@ def test_injected_text_stays_text_in_the_popup(live_app, desktop):
     for _ in range(4):
         if page.locator(".map-marker").count() == len(PAYLOADS):
             break
+        zoom = page.evaluate(MAP_ZOOM)
         page.locator(".map-cluster").first.click()
-        page.wait_for_timeout(700)
+        # Zoomed in, or spread out, with the animation over. A click on a cluster icon that is being
+        # redrawn does nothing: then the loop clicks again.
+        try:
+            page.wait_for_function("""([zoom, wanted]) => ((""" + MAP_ZOOM + """)() > zoom
+                || document.querySelectorAll('.map-marker').length === wanted)
+                && !document.querySelector('.leaflet-cluster-anim, .leaflet-zoom-anim')""",
+                                   arg=[zoom, len(PAYLOADS)], timeout=3000)
+        except PlaywrightTimeoutError:
+            continue
     assert page.locator(".map-marker").count() == len(PAYLOADS)
     seen = set()
     for index in range(len(PAYLOADS)):
@@ -128,7 +146,8 @@ def test_ten_thousand_points_load_cluster_and_switch(live_app, desktop):
     # Like a person: the pointer rests on the control before clicking (Leaflet ignores a click in
     # the same instant the pointer enters it, so that the tap that opens it switches nothing).
     page.locator(".leaflet-control-layers").hover()
-    page.wait_for_timeout(100)
+    page.wait_for_selector(".leaflet-control-layers-expanded")
+    page.evaluate(NEXT_TASK)
     heat.click()
     page.wait_for_selector("canvas.map-heat-layer")
     painted = page.evaluate("""() => {
@@ -144,7 +163,7 @@ def test_ten_thousand_points_load_cluster_and_switch(live_app, desktop):
     # A theme off: its points leave the clusters.
     safety = page.locator(".leaflet-control-layers label", has_text=re.compile(r"^\s*Trygghet\s*$"))
     safety.click()
-    page.wait_for_timeout(300)
+    page.wait_for_function(f"() => ({READ_POINTS})() < 10000")
     without_safety = visible_point_count(page)
     assert 0 < without_safety < 10_000
     with app.app_context():
@@ -152,7 +171,7 @@ def test_ten_thousand_points_load_cluster_and_switch(live_app, desktop):
             sa.select(sa.func.count()).select_from(Observation).join(Category).where(Category.theme == "safety"))
     assert without_safety == 10_000 - safety_count
     safety.click()
-    page.wait_for_timeout(300)
+    page.wait_for_function(f"() => ({READ_POINTS})() === 10000")
     assert visible_point_count(page) == 10_000
     assert page.errors == []
 

@@ -27,7 +27,7 @@ POINTS = [MapPoint(1, 57.7200, 11.9500, "safety", "lighting", 0),
 def build(points=POINTS, **kwargs):
     kwargs.setdefault("tile_url", TILE)
     kwargs.setdefault("attribution", "&copy; OpenStreetMap contributors")
-    return builders.build_area_map(points, CATEGORIES, **kwargs)
+    return builders.build_map(points, CATEGORIES, builders.MapSettings(**kwargs))
 
 
 def render(m) -> str:
@@ -75,13 +75,21 @@ def test_bounds_of_nothing_is_none_and_the_map_uses_the_centre():
 def test_layers_and_layer_control():
     html = render(build(boundary=BOUNDARY, routes=[ROUTE], tracks=[[(57.72, 11.95), (57.721, 11.951)]],
                         labels=builders.MapLabels.english()))
-    control = re.search(r"L\.control\.layers\((.*?)\)\.addTo", html, re.S).group(1)
-    names = {json.loads(key) for key in re.findall(r'("(?:[^"\\]|\\.)*"):\s*(?:feature_group|theme_layer|heat_layer)_\w+,', control)}
+    control = re.search(r"var layer_control_\w+_layers = \{(.*?)\};", html, re.S).group(1)
+    names = {json.loads(key) for key in re.findall(r'("(?:[^"\\]|\\.)*")\s*:\s*(?:feature_group|theme_layer|heat_layer)_\w+,',
+                                                    control)}
     assert names == {"Safety", "Clean and tidy", "Accessibility and ease of movement", "Positive",
                      "Heat map of perceived unsafety", "Walkers' tracks", "Planned route", "Area boundary"}
     assert "TryggHeat.layer(" in html
     assert html.count(".themeLayer(") == 4
     assert html.count("L.polyline(") == 2  # the route and one track
+
+
+def test_the_layer_control_is_folded_on_every_screen():
+    """Opened, it covers popups and markers; walkers and coordinators open it with one tap."""
+    html = render(build())
+    assert re.search(r'L\.control\.layers\([^;]*"collapsed":\s*true', html, re.S)
+    assert ".expand()" not in html
 
 
 def test_heat_layer_is_off_until_switched_on():
@@ -100,8 +108,7 @@ def test_tracks_and_routes_shorter_than_two_points_are_left_out():
 
 @pytest.mark.parametrize("maker", [
     lambda: build(boundary=BOUNDARY, routes=[ROUTE], tracks=[[(57.72, 11.95), (57.73, 11.96)]]),
-    lambda: builders.build_walk_map(POINTS, CATEGORIES, tile_url=TILE, attribution="x"),
-    lambda: builders.compact_map([(57.72, 11.95, "1", "#c0392b")], BOUNDARY, TILE, "x"),
+    lambda: build(centre=(57.72, 11.95)),
 ])
 def test_no_host_but_the_tile_server(maker):
     html = render(maker())
@@ -120,7 +127,7 @@ def test_assets_are_the_ones_given():
 
 def test_category_names_are_escaped_for_a_script_element():
     evil = CategoryStyle("lighting", "</script><script>globalThis.pwned=1</script>`${x}`", "<b>", "#c00", "safety")
-    html = render(builders.build_area_map(POINTS[:1], [evil], tile_url=TILE, attribution="x"))
+    html = render(builders.build_map(POINTS[:1], [evil], builders.MapSettings(tile_url=TILE, attribution="x")))
     assert "</script><script>globalThis" not in html
     assert "<b>" not in html
     assert embedded_data(html)["k"][0][1] == evil.name
@@ -129,10 +136,8 @@ def test_category_names_are_escaped_for_a_script_element():
 def test_data_is_not_evaluated_as_a_template():
     """Folium compiles rendered scripts as Jinja templates; embedded data must not pass through that."""
     odd = CategoryStyle("lighting", "{{ 7*7 }} {% if true %}x{% endif %}", "{#", "#c00", "safety")
-    html = render(builders.build_area_map(POINTS[:1], [odd], tile_url=TILE, attribution="x"))
+    html = render(builders.build_map(POINTS[:1], [odd], builders.MapSettings(tile_url=TILE, attribution="x")))
     assert embedded_data(html)["k"][0][1:3] == [odd.name, "{#"]
-    labels = builders.compact_map([(57.72, 11.95, "{{ 7*7 }}", "#c0392b")], None, TILE, "x")
-    assert "{{ 7*7 }}" in render(labels)
 
 
 @pytest.mark.parametrize("text", ["</script>", "<!--", "a\u2028b", "&amp;", "<img src=x onerror=alert(1)>"])
@@ -140,15 +145,6 @@ def test_script_json_cannot_end_the_script(text):
     encoded = builders.script_json({"v": text})
     assert "<" not in encoded and ">" not in encoded and "\u2028" not in encoded
     assert json.loads(encoded) == {"v": text}
-
-
-def test_compact_map_labels_are_data_not_markup():
-    m = builders.compact_map([(57.72, 11.95, "<b>1</b>", "#c0392b"), (57.721, 11.952, "2", "#1f6fb2")],
-                             BOUNDARY, TILE, "x")
-    html = render(m)
-    assert "TryggMap.labelledPoints(" in html
-    assert "<b>1</b>" not in html
-    assert "fitBounds" in html
 
 
 def test_render_parts_splits_the_document():

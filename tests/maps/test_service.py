@@ -54,4 +54,4 @@ def test_observation_without_area_is_found_through_its_walk(app, make):
     obs.area = None
     db.session.flush()
     assert [p.id for p in service.map_points(area=walk.area)] == [obs.id]
-    assert service.area_counts() == {walk.area_id: 1}
+    assert service.area_counts([walk.area, make.area()]) == {walk.area_id: 1}

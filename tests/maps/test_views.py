@@ -179,15 +179,16 @@ def test_unknown_ids_are_404(client, login, path):
     assert client.get(path).status_code == 404
 
 
-def test_user_tied_to_other_areas_is_refused(client, login, make, walk):
+def test_user_tied_to_other_areas_finds_nothing(client, login, make, walk):
     mine = make.area()
     user = make.user(role="coordinator")
     user.areas.append(mine)
     obs = observe(walk)
     db.session.commit()
     login(user)
-    assert client.get(f"/areas/{walk.area_id}/map").status_code == 403
-    assert client.get(f"/maps/observations/{obs.id}.json").status_code == 403
+    for url in (f"/areas/{walk.area_id}/map", f"/walks/{walk.id}/map", f"/maps/observations/{obs.id}.json",
+                f"/walks/{walk.id}.kml", f"/walks/{walk.id}.gpx"):
+        assert client.get(url).status_code == 404, url  # as if it did not exist
     assert client.get(f"/areas/{mine.id}/map").status_code == 200
     assert walk.area.name not in client.get("/maps").get_data(True)
 
@@ -335,3 +336,11 @@ def test_empty_area_map_says_so(client, login, make):
     assert response.status_code == 200
     assert map_points(response.get_data(True)) == []
     assert "map-empty" in response.get_data(True)
+
+
+def test_user_without_areas_sees_no_map(client, login, make, walk):
+    observe(walk)
+    db.session.commit()
+    login(make.user(role="viewer"))
+    assert walk.area.name not in client.get("/maps").get_data(True)
+    assert client.get(f"/areas/{walk.area_id}/map").status_code == 404

@@ -103,10 +103,29 @@ def test_search_matches_area_walk_title_and_code_ignoring_case(make):
     area = make.area(name="Årstaberg")
     walk = make.walk(area=area, title="Höstvandring")
     make.area(name="Hammarkullen")
-    assert [a.name for a, _ in service.search_areas("årsta")] == ["Årstaberg"]
-    assert [a.name for a, _ in service.search_areas("HÖST")] == ["Årstaberg"]
-    assert [a.name for a, _ in service.search_areas(walk.join_code.lower())] == ["Årstaberg"]
-    assert len(service.search_areas("")) == 2
+    admin = make.user()
+    assert [a.name for a, _ in service.search_areas(admin, "årsta")] == ["Årstaberg"]
+    assert [a.name for a, _ in service.search_areas(admin, "HÖST")] == ["Årstaberg"]
+    assert [a.name for a, _ in service.search_areas(admin, walk.join_code.lower())] == ["Årstaberg"]
+    assert len(service.search_areas(admin, "")) == 2
+
+
+def test_search_shows_only_the_users_areas(make):
+    here, there = make.area(name="Här"), make.area(name="Där")
+    walk = make.walk(area=there)
+    coordinator = make.user(role="coordinator", areas=[here])
+    assert [a.name for a, _ in service.search_areas(coordinator, "")] == ["Här"]
+    assert service.search_areas(coordinator, walk.join_code) == []
+    assert service.search_areas(make.user(role="viewer"), "") == []
+
+
+def test_a_coordinator_who_creates_an_area_is_assigned_to_it(make):
+    coordinator = make.user(role="coordinator")
+    area = service.create_area("Nytt", "", None, coordinator)
+    assert coordinator.areas == [area]
+    admin = make.user()
+    service.create_area("Annat", "", None, admin)
+    assert admin.areas == []
 
 
 def test_outline_of_a_detailed_boundary_stays_small():
@@ -382,7 +401,7 @@ def test_poster_has_title_meeting_point_code_and_qr(client, coordinator, make):
 
 def test_viewer_can_look_but_not_change(client, login, make):
     walk = make.walk()
-    viewer = make.user(role="viewer", password="viewer password")
+    viewer = make.user(role="viewer", password="viewer password", areas=[walk.area])
     db.session.commit()
     login(viewer, password="viewer password")
     assert client.get("/areas").status_code == 200
@@ -396,6 +415,19 @@ def test_viewer_can_look_but_not_change(client, login, make):
                                            "csrf_token": csrf}).status_code == 403
     assert client.post(f"/walks/{walk.id}/status/closed", data={"csrf_token": csrf}).status_code == 403
     assert count(Area) == 1
+
+
+def test_coordinator_of_another_area_finds_nothing_here(client, login, make):
+    walk = make.walk()
+    stranger = make.user(role="coordinator", areas=[make.area()])
+    db.session.commit()
+    login(stranger)
+    for url in (f"/areas/{walk.area_id}", f"/areas/{walk.area_id}/edit", f"/walks/{walk.id}/manage",
+                f"/walks/{walk.id}/edit", f"/walks/{walk.id}/qr.svg", f"/walks/{walk.id}/poster"):
+        assert client.get(url).status_code == 404, url
+    assert walk.title not in client.get(f"/areas?q={walk.join_code}").get_data(True)
+    response = client.post(f"/walks/{walk.id}/status/closed", data={"csrf_token": token(client)})
+    assert response.status_code == 404 and db.session.get(Walk, walk.id).status == "open"
 
 
 @pytest.mark.parametrize("url", ["/areas", "/areas/new", "/walks/1/manage", "/walks/1/qr.svg"])

@@ -214,7 +214,8 @@ def test_another_participants_observation(app, make, walk, method):
     else:
         response = intruder.post(url + "/photos", data={"photos": [(io.BytesIO(jpeg_bytes()), "a.jpg")]},
                                  headers=headers, content_type="multipart/form-data")
-    assert response.status_code == 403 and response.json["error"]
+    # Another walker's observation is not theirs to see: 404, as if it did not exist.
+    assert response.status_code == 404 and response.json["error"]
     db.session.expire_all()
     obs = db.session.scalar(sa.select(Observation))
     assert obs.text == data["text"] and counts() == (1, 0) and uploads(app) == []

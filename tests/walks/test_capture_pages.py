@@ -180,10 +180,10 @@ def test_cannot_edit_or_delete_anothers(app, make, joined):
     intruder = app.test_client()
     join(intruder, walk)
     edit = intruder.get(f"/j/{walk.join_code}/mine/{obs.uuid}/edit")
-    assert edit.status_code == 403
+    assert edit.status_code == 404  # another walker's observation is not theirs to see
     page = intruder.get(f"/j/{walk.join_code}/mine").get_data(True)
     response = intruder.post(f"/j/{walk.join_code}/mine/{obs.uuid}/delete", data={"csrf_token": csrf_token_from(page)})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Observation)) == 1
 
 

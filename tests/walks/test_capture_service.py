@@ -218,7 +218,7 @@ def test_update_and_delete_only_own(app, walker, make):
     other = make.participant(walk=walker[0])
     with pytest.raises(CaptureError) as error:
         service.update_observation(obs, other, {"text": "Mitt nu"})
-    assert error.value.status == 403
+    assert error.value.status == 404
     with pytest.raises(CaptureError):
         service.delete_observation(obs, other, app.config["UPLOAD_DIR"])
     service.update_observation(obs, walker[1], {"text": "Ny text", "safety": 3, "lat": 57.7, "lon": 11.9})

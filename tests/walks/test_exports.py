@@ -8,7 +8,9 @@ import geojson
 import pytest
 from flask import g
 
+from tests.conftest import csrf_token_from
 from walks.capture import service as capture
+from walks.exports import service as export_service
 from walks.extensions import db
 from walks.review import service as review
 
@@ -92,3 +94,26 @@ def test_unknown_is_404(client, setup, url):
 def test_exports_need_login(app, make):
     walk = make.walk()
     assert app.test_client().get(f"/walks/{walk.id}.geojson").status_code in (302, 401)
+
+
+@pytest.mark.parametrize("role, in_area, status", [
+    ("viewer", True, 200), ("coordinator", True, 200), ("viewer", False, 404), ("coordinator", False, 404)])
+def test_exports_only_of_the_users_areas(app, make, role, in_area, status):
+    walk = make.walk()
+    user = make.user(role=role, areas=[walk.area] if in_area else [make.area()])
+    db.session.commit()
+    staff = app.test_client()
+    page = staff.get("/login").get_data(True)
+    staff.post("/login", data={"email": user.email, "password": "correct horse battery",
+                               "csrf_token": csrf_token_from(page)})
+    for url in (f"/walks/{walk.id}.geojson", f"/walks/{walk.id}.csv", f"/areas/{walk.area_id}.geojson",
+                f"/areas/{walk.area_id}.csv"):
+        assert staff.get(url).status_code == status, url
+
+
+def test_area_export_has_the_areas_own_and_its_walks_observations(app, make):
+    area = make.area()
+    on_walk = make.observation(walk=make.walk(area=area))
+    own = make.observation(walk=None, area=area, source="coordinator")
+    make.observation()  # another area
+    assert [o.id for o in export_service.observations_for(area=area)] == sorted([on_walk.id, own.id])

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from walks.extensions import db
 from walks.jobs import reminders, runner
-from walks.models import FaultReport, JobState, utcnow
+from walks.models import JobState, utcnow
 
 from .test_reports_sending import Inbox, free_port
 

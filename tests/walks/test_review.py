@@ -99,7 +99,7 @@ def test_bad_edit_changes_nothing(app, client, make, walk, editor, field, value)
 
 def test_viewer_cannot_change(app, client, make, walk, login):
     g.pop("csrf_token", None)
-    login(make.user(role="viewer"))
+    login(make.user(role="viewer", areas=[walk.area]))
     obs = observe(app, make.participant(walk=walk))
     url = f"/observations/{obs.id}"
     assert client.get(url).status_code == 200
@@ -167,3 +167,107 @@ def test_merge_refusals(app, make, walk):
         service.merge(b, a, user, app.config["UPLOAD_DIR"])
     with pytest.raises(service.ReviewError):
         service.unhide(b, user)
+
+
+def test_merge_dismisses_through_the_lifecycle_and_is_audited(app, make, walk):
+    user = make.user()
+    a = observe(app, make.participant(walk=walk))
+    b = observe(app, make.participant(walk=walk))
+    service.merge(a, b, user)
+    assert (a.status, b.status) == ("new", "dismissed")
+    status_events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "status")).all()
+    assert [(e.object_id, e.details["after"], e.details["event"]) for e in status_events] == \
+        [(b.id, "dismissed", "dismissed")]
+
+
+def test_merge_candidates_are_visible_ones_nearest_first(app, make, walk):
+    here = observe(app, make.participant(walk=walk), lat=57.7215, lon=11.9525)
+    far = observe(app, make.participant(walk=walk), lat=57.7235, lon=11.9560)
+    near = observe(app, make.participant(walk=walk), lat=57.7216, lon=11.9526)
+    hidden = observe(app, make.participant(walk=walk), lat=57.7215, lon=11.9525)
+    hidden.hidden = True
+    observe(app, make.participant(), lat=57.7215, lon=11.9525)  # another walk
+    candidates = service.merge_candidates(here)
+    assert [o for o, _metres in candidates] == [near, far]
+    assert round(candidates[0][1]) == 13 and round(candidates[1][1]) == 304
+
+
+def test_merge_offers_candidates_with_thumbnail_distance_and_time(app, client, make, walk, editor):
+    here = observe(app, make.participant(walk=walk), lat=57.7215, lon=11.9525, text="Här")
+    near = observe(app, make.participant(walk=walk), [jpeg_bytes()], lat=57.7216, lon=11.9526, text="Nära")
+    far = observe(app, make.participant(walk=walk), lat=57.7235, lon=11.9560, text="Långt bort")
+    client.set_cookie("lang", "en")
+    page = client.get(f"/observations/{here.id}").get_data(True)
+    assert page.index("Nära") < page.index("Långt bort")
+    assert near.photos[0].thumb_filename in page
+    assert "13 m away" in page and "304 m away" in page
+    assert f'value="{far.id}"' in page and f'value="{here.id}"' not in page
+
+
+def test_merge_without_a_choice_is_refused_next_to_the_list(app, client, make, walk, editor):
+    first = observe(app, make.participant(walk=walk))
+    observe(app, make.participant(walk=walk))
+    url = f"/observations/{first.id}"
+    client.set_cookie("lang", "en")
+    response = client.post(url + "/merge", data={"csrf_token": token(client, url)})
+    assert response.status_code == 400 and "Choose the duplicate." in response.get_data(True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Observation)
+                             .where(Observation.merged_into_id.is_not(None))) == 0
+
+
+def test_merging_an_observation_of_another_walk_is_refused(app, client, make, walk, editor):
+    first = observe(app, make.participant(walk=walk))
+    elsewhere = observe(app, make.participant())
+    url = f"/observations/{first.id}"
+    response = client.post(url + "/merge", data={"csrf_token": token(client, url), "other": elsewhere.id})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Observation, elsewhere.id).merged_into_id is None
+
+
+def test_unhiding_a_merged_observation_is_refused_with_a_message(app, client, make, walk, editor):
+    first = observe(app, make.participant(walk=walk))
+    second = observe(app, make.participant(walk=walk))
+    service.merge(first, second, editor)
+    db.session.commit()
+    url = f"/observations/{second.id}"
+    client.set_cookie("lang", "en")
+    response = client.post(url + "/unhide", data={"csrf_token": token(client, url)})
+    assert response.status_code == 409 and "stays hidden" in response.get_data(True)
+    db.session.expire_all()
+    assert db.session.get(Observation, second.id).hidden
+
+
+def test_hide_with_a_too_long_reason_is_refused_next_to_the_field(app, client, make, walk, editor):
+    obs = observe(app, make.participant(walk=walk))
+    url = f"/observations/{obs.id}"
+    response = client.post(url + "/hide", data={"csrf_token": token(client, url), "reason": "x" * 301})
+    assert response.status_code == 400 and 'id="reason-error"' in response.get_data(True)
+    db.session.expire_all()
+    assert not db.session.get(Observation, obs.id).hidden
+
+
+def test_a_coordinator_of_another_area_finds_nothing(app, client, make, walk, login):
+    g.pop("csrf_token", None)
+    login(make.user(role="coordinator", areas=[make.area()]))
+    obs = observe(app, make.participant(walk=walk))
+    other = observe(app, make.participant(walk=walk))
+    assert client.get(f"/walks/{walk.id}/observations").status_code == 404
+    assert client.get(f"/observations/{obs.id}").status_code == 404
+    csrf = token(client, "/areas")
+    for action, data in (("hide", {"reason": "x"}), ("unhide", {}), ("merge", {"other": other.id}),
+                         ("edit", {"category": "litter", "text": "x", "lat": 57.72, "lon": 11.95})):
+        response = client.post(f"/observations/{obs.id}/{action}", data={"csrf_token": csrf, **data})
+        assert response.status_code == 404, action
+    db.session.expire_all()
+    obs = db.session.get(Observation, obs.id)
+    assert not obs.hidden and obs.merged_into_id is None and obs.text != "x"
+
+
+@pytest.mark.parametrize("role, sees_name", [("coordinator", True), ("viewer", False)])
+def test_walkers_names_only_for_coordinators_of_the_area(app, client, make, walk, login, role, sees_name):
+    g.pop("csrf_token", None)
+    login(make.user(role=role, areas=[walk.area]))
+    obs = observe(app, make.participant(walk=walk, display_name="Vandrare Vera"))
+    page = client.get(f"/observations/{obs.id}").get_data(True)
+    assert ("Vandrare Vera" in page) is sees_name

@@ -337,19 +337,6 @@ def transition(action: ActionItem, new_status: str, user, comment: str = "",
     return update
 
 
-def link_observations(action: ActionItem, observations, user, comment: str = "") -> ActionUpdate | None:
-    observations = list(observations)
-    if not all(observation_in_area(o, action.area) for o in observations):
-        raise ActionError({"observation_ids": _l("Some of the chosen observations do not belong to this area.")})
-    before = [o.id for o in action.observations]
-    added = _link(action, observations, user)
-    if not added:
-        return None
-    update = _log(action, user, {"observations": [before, before + added]}, comment)
-    db.session.flush()
-    return update
-
-
 def unlink_observation(action: ActionItem, observation: Observation, user) -> ActionUpdate | None:
     if observation not in action.observations:
         return None

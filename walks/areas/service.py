@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
-from .. import geo
+from .. import access, geo
 from ..extensions import db
 from ..models import LIGHT_CONDITIONS, WALK_STATUSES, Area, Walk, audit
+from ..web import DomainError
 
 # No 0/O, 1/I: a code read aloud or typed from a poster is not mistaken. 32**8 ≈ 1.1e12 codes.
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -22,13 +23,8 @@ JOIN_CODE_LENGTH = 8
 KEEP = object()  # "leave the stored geometry as it is"
 
 
-class AreaError(ValueError):
+class AreaError(DomainError):
     """Refused input; `message` says why (a person reads it), `field` says where."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 # --- Areas ---------------------------------------------------------------------------------------
@@ -64,9 +60,12 @@ def _set_boundary(area: Area, boundary: dict | None) -> None:
 
 
 def create_area(name: str, description: str, boundary: dict | None, user) -> Area:
+    """A new area; a coordinator who creates it is assigned to it (admins see every area anyway)."""
     area = Area(name=_area_name(name), description=(description or "").strip())
     _set_boundary(area, boundary)
     db.session.add(area)
+    if user is not None and not access.is_admin(user):
+        user.areas.append(area)
     db.session.flush()
     audit(user, area, "create", name=area.name)
     return area
@@ -82,11 +81,13 @@ def update_area(area: Area, name: str, description: str, boundary=KEEP, user=Non
     return area
 
 
-def search_areas(query: str = "") -> list[tuple[Area, list[Walk]]]:
-    """Areas (newest first) with their walks (newest first); `query` matches area names, walk titles
-    and join codes. Matched in Python: SQLite's lower() leaves å, ä, ö alone, and areas are few."""
+def search_areas(user, query: str = "") -> list[tuple[Area, list[Walk]]]:
+    """The areas the user may see (newest first) with their walks (newest first); `query` matches area
+    names, walk titles and join codes. Matched in Python: SQLite's lower() leaves å, ä, ö alone, and
+    areas are few."""
     wanted = (query or "").strip().casefold()
-    areas = db.session.scalars(sa.select(Area).order_by(Area.created_at.desc(), Area.id.desc()))
+    areas = db.session.scalars(sa.select(Area).where(access.area_filter(user))
+                               .order_by(Area.created_at.desc(), Area.id.desc()))
     found = []
     for area in areas:
         walks = walks_newest_first(area)
@@ -219,19 +220,12 @@ def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
 
 # --- Join links and QR codes ---------------------------------------------------------------------------
 
-def join_path(code: str) -> str:
-    """The join page of a code; `/j/<code>` while the capture capability is not there."""
-    app = current_app
-    if "capture.join" in app.view_functions:
-        return app.url_map.bind("localhost", script_name="/").build("capture.join", {"code": code})
-    return f"/j/{code}"
-
-
 def join_url(code: str) -> str:
     """The full join link: PUBLIC_BASE_URL if set, else this request's host, else the dev server."""
     base = current_app.config.get("PUBLIC_BASE_URL") or \
         (request.host_url if has_request_context() else "http://127.0.0.1:5000/")
-    return base.rstrip("/") + join_path(code)
+    path = current_app.url_map.bind("localhost", script_name="/").build("capture.join", {"code": code})
+    return base.rstrip("/") + path
 
 
 def qr_code(url: str) -> segno.QRCode:

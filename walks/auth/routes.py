@@ -1,7 +1,7 @@
 """Log in and out."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -16,8 +16,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _next_target() -> str:
-    return safe_next(request.args.get("next"), url_for("areas.index")
-                     if "areas.index" in current_app.view_functions else url_for("index"))
+    return safe_next(request.args.get("next"), url_for("areas.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -67,7 +67,3 @@ class EditObservationForm(FlaskForm):
     safety = RadioField(_l("How safe does it feel here?"),
                         choices=[SelectChoice(str(k), v) for k, v in SAFETY_LABELS.items()],
                         validators=[InputRequired(message=_l("Choose how safe the place feels (0–3)."))])
-
-
-class DeleteForm(FlaskForm):
-    """An empty form: the CSRF token for a delete button."""

@@ -53,7 +53,7 @@ def _candidates(walk: Walk):
 def nearby(walk: Walk, participant: Participant | None, lat: float, lon: float, locale: str) -> list[dict]:
     """Open points within their category's "me too" radius of (lat, lon), nearest first; no names."""
     if not access.participant_may_see_walk(participant, walk):
-        raise CaptureError(403, _l("You have not joined this walk, or it is not open."))
+        raise CaptureError(_l("You have not joined this walk, or it is not open."), status=403)
     reach = db.session.scalar(sa.select(sa.func.max(Category.metoo_radius_m))) or 0
     dlat = reach / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
@@ -84,7 +84,7 @@ def target_for(walk: Walk, participant: Participant, uuid) -> Observation:
     target = find_observation(uuid)
     if target is None or db.session.scalar(sa.select(sa.func.count()).select_from(Observation).where(
             Observation.id == target.id, _candidates(walk))) == 0 or target.participant_id == participant.id:
-        raise CaptureError(409, _l("The point you said “me too” to has been merged, hidden or closed "
-                                   "meanwhile. Your observation is saved as a new one instead."), "metoo_of",
-                           resend_without=("metoo_of",))
+        raise CaptureError(_l("The point you said “me too” to has been merged, hidden or closed "
+                              "meanwhile. Your observation is saved as a new one instead."), "metoo_of",
+                           status=409, resend_without=("metoo_of",))
     return target

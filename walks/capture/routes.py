@@ -1,23 +1,23 @@
 """The walker's pages and the capture API. Thin: parse, call the service, commit once, answer."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_from_directory,
+                   url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from .. import access
 from .. import photos as photo_pipeline
 from ..categories.service import THEME_NAMES, active_categories, theme_name
-from ..extensions import db
 from ..geo import GeoJSONError, check_lat_lon
 from ..limits import per_participant
-from ..models import FINER_RATINGS, Photo, Walk
-from ..web import fail
-from . import metoo, service, tiles
-from .forms import (FINER_LABELS, LOCATION_SOURCE_LABELS, ROLE_LABELS, SAFETY_LABELS, DeleteForm,
-                    EditObservationForm, JoinForm, StartForm)
+from ..models import FINER_RATINGS, Walk
+from ..web import ButtonForm, fail, save
+from . import links, metoo, service, tiles
+from .forms import FINER_LABELS, LOCATION_SOURCE_LABELS, ROLE_LABELS, SAFETY_LABELS, EditObservationForm, JoinForm, StartForm
 from .service import CaptureError
 
 bp = Blueprint("capture", __name__)
@@ -43,14 +43,6 @@ def _participant(walk: Walk):
     return service.participant_for_token(walk, request.cookies.get(_cookie_name(walk)))
 
 
-def _api_error(error: CaptureError):
-    db.session.rollback()
-    body = {"error": str(error.message)}
-    if error.field:
-        body["field"] = error.field
-    if error.resend_without:
-        body["resend_without"] = list(error.resend_without)
-    return jsonify(body), error.status
 
 
 def _photo_url(name: str) -> str:
@@ -71,7 +63,7 @@ def _payload() -> dict:
     if request.is_json:
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict):
-            raise CaptureError(400, _("The observation was not sent as a set of fields."))
+            raise CaptureError(_("The observation was not sent as a set of fields."))
         return payload
     return request.form.to_dict()
 
@@ -111,14 +103,10 @@ def join(code: str):
         status = 403 if request.method == "POST" else 200
         return render_template("capture/join.html", walk=walk, form=None, participant=participant), status
     if form.validate_on_submit():
-        try:
-            participant, token = service.join_walk(walk, display_name=form.display_name.data or "",
-                                                   role=form.role.data, consent=form.consent.data)
-        except CaptureError as error:
-            db.session.rollback()
-            getattr(form, error.field or "consent").errors.append(str(error.message))
-        else:
-            db.session.commit()
+        saved = save(lambda: service.join_walk(walk, display_name=form.display_name.data or "",
+                                               role=form.role.data, consent=form.consent.data), form, "consent")
+        if saved:
+            _joined, token = saved.value
             response = redirect(url_for("capture.walk", code=walk.join_code))
             response.set_cookie(_cookie_name(walk), token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                                 secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure, path="/")
@@ -218,20 +206,19 @@ def mine(code: str):
         "boundary": walk.area.boundary,
     }
     return render_template("capture/mine.html", walk=walk, participant=participant, observations=observations,
-                           delete_form=DeleteForm(), safety_labels=SAFETY_LABELS, map_config=map_config,
-                           role_labels=ROLE_LABELS, source_labels=LOCATION_SOURCE_LABELS)
+                           delete_form=ButtonForm(), safety_labels=SAFETY_LABELS, map_config=map_config,
+                           role_labels=ROLE_LABELS, source_labels=LOCATION_SOURCE_LABELS,
+                           locks={o.id: service.lock_reason(o) for o in observations})
 
 
 def _own_observation_or_error(code: str, uuid: str):
+    """The walker's own observation that they may still change; else the page says why."""
     walk = _walk_or_404(code)
     participant = _participant(walk)
     observation = service.find_observation(uuid)
     if observation is None or observation.walk_id != walk.id:
         fail(404, _("That observation was not found."))
-    if participant is None or observation.participant_id != participant.id:
-        fail(403, _("You can only change your own observations."))
-    if walk.status != "open":
-        fail(403, _("This walk is closed. Nothing more can be added or changed."))
+    service.check_editable(observation, participant)
     return walk, participant, observation
 
 
@@ -244,18 +231,11 @@ def edit(code: str, uuid: str):
     if request.method == "GET":
         form.category.data = observation.category.code
         form.safety.data = str(observation.safety)
-    if form.validate_on_submit():
-        try:
-            service.update_observation(observation, participant, {
-                "category": form.category.data, "text": form.text.data or "", "safety": form.safety.data})
-        except CaptureError as error:
-            db.session.rollback()
-            getattr(form, error.field if error.field in ("category", "text", "safety") else "text") \
-                .errors.append(str(error.message))
-        else:
-            db.session.commit()
-            flash(_("The observation was updated."), "success")
-            return redirect(url_for("capture.mine", code=walk.join_code))
+    if form.validate_on_submit() and save(lambda: service.update_observation(observation, participant, {
+            "category": form.category.data, "text": form.text.data or "", "safety": form.safety.data}),
+            form, "text"):
+        flash(_("The observation was updated."), "success")
+        return redirect(url_for("capture.mine", code=walk.join_code))
     status = 400 if request.method == "POST" else 200
     return render_template("capture/edit.html", walk=walk, observation=observation, form=form), status
 
@@ -263,27 +243,41 @@ def edit(code: str, uuid: str):
 @bp.post("/j/<code>/mine/<uuid>/delete")
 def delete(code: str, uuid: str):
     walk, participant, observation = _own_observation_or_error(code, uuid)
-    form = DeleteForm()
-    if not form.validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         fail(400, _("The form has expired or was not sent from this site. Reload the page and try again."))
-    service.delete_observation(observation, participant, current_app.config["UPLOAD_DIR"])
-    db.session.commit()
+    save(lambda: service.delete_observation(observation, participant, current_app.config["UPLOAD_DIR"]))
     flash(_("The observation was deleted."), "success")
     return redirect(url_for("capture.mine", code=walk.join_code))
 
 
-@bp.get("/photos/<filename>")
-def photo(filename: str):
-    if not photo_pipeline.is_stored_name(filename):
-        abort(404)
-    known = db.session.query(Photo.id).filter(
-        (Photo.filename == filename) | (Photo.thumb_filename == filename)).first()
-    if known is None:
-        abort(404)
+def _send_photo(filename: str):
+    """The stored file, for this browser only: `private`, so no shared cache keeps a copy."""
     response = send_from_directory(current_app.config["UPLOAD_DIR"], filename, mimetype="image/jpeg",
                                    max_age=7 * 24 * 3600)
+    response.cache_control.public = False
+    response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.get("/photos/<filename>")
+def photo(filename: str):
+    """Staff of the area, the walker who took it, the walk's participants while it is open."""
+    photo = service.photo_by_filename(filename)
+    walk = photo.observation.walk if photo is not None else None
+    participant = _participant(walk) if walk is not None else None
+    if photo is None or not access.can_view_photo(current_user, participant, photo):
+        fail(404, _("That photo was not found."))
+    return _send_photo(filename)
+
+
+@bp.get("/photos/signed/<token>")
+def signed_photo(token: str):
+    """A photo for the recipient of a fault report: the link is signed and expires."""
+    filename = links.photo_filename(token)
+    if filename is None:
+        fail(404, _("This photo link is not valid or has expired. Ask the sender for a new one."))
+    return _send_photo(filename)
 
 
 # ---- JSON API --------------------------------------------------------------------------------
@@ -298,7 +292,7 @@ def _api_walk(code: str) -> Walk:
 def _api_participant(walk: Walk):
     participant = _participant(walk)
     if participant is None:
-        raise CaptureError(403, _("You have not joined this walk. Open its link again."))
+        raise CaptureError(_("You have not joined this walk. Open its link again."), status=403)
     return participant
 
 
@@ -306,56 +300,45 @@ def _api_participant(walk: Walk):
 @per_participant("LIMIT_OBSERVATIONS")
 def api_create(code: str):
     walk = _api_walk(code)
-    try:
-        participant = _api_participant(walk)
-        payload = _payload()
-        photos = _uploaded_photos()
-        seconds = metoo.target_for(walk, participant, payload["metoo_of"]) if payload.get("metoo_of") else None
-        for attempt in (1, 2):
-            try:
-                result = service.create_observation(walk, participant, payload, photos, current_app.config,
-                                                    seconds=seconds)
-                db.session.commit()
-                break
-            except IntegrityError:
-                # Two copies of one retry raced: the other one won, so this one is a repeat.
-                db.session.rollback()
-                if attempt == 2:
-                    raise
-    except CaptureError as error:
-        return _api_error(error)
+    participant = _api_participant(walk)
+    payload = _payload()
+    photos = _uploaded_photos()
+    seconds = metoo.target_for(walk, participant, payload["metoo_of"]) if payload.get("metoo_of") else None
+    for attempt in (1, 2):
+        try:
+            result = save(lambda: service.create_observation(walk, participant, payload, photos,
+                                                             current_app.config, seconds=seconds)).value
+            break
+        except IntegrityError:
+            # Two copies of one retry raced: the other one won (save() rolled back), so this is a repeat.
+            if attempt == 2:
+                raise
     body = service.observation_json(result.observation, _photo_url)
     body["created"] = result.created
     return jsonify(body), 201 if result.created else 200
 
 
 def _api_own_observation(uuid: str):
+    """The observation and the walker asking; one who is not its walker finds nothing (404)."""
     observation = service.find_observation(uuid)
-    if observation is None or observation.walk is None:
+    participant = _participant(observation.walk) if observation is not None and observation.walk else None
+    if observation is None or not access.participant_owns(participant, observation):
         fail(404, _("That observation was not found."))
-    return observation, _participant(observation.walk)
+    return observation, participant
 
 
 @bp.patch("/api/observations/<uuid>")
 def api_update(uuid: str):
     observation, participant = _api_own_observation(uuid)
-    try:
-        service.update_observation(observation, participant, _payload(),
-                                   current_app.config["OUTSIDE_AREA_MARGIN_M"])
-    except CaptureError as error:
-        return _api_error(error)
-    db.session.commit()
+    save(lambda: service.update_observation(observation, participant, _payload(),
+                                            current_app.config["OUTSIDE_AREA_MARGIN_M"]))
     return jsonify(service.observation_json(observation, _photo_url))
 
 
 @bp.delete("/api/observations/<uuid>")
 def api_delete(uuid: str):
     observation, participant = _api_own_observation(uuid)
-    try:
-        service.delete_observation(observation, participant, current_app.config["UPLOAD_DIR"])
-    except CaptureError as error:
-        return _api_error(error)
-    db.session.commit()
+    save(lambda: service.delete_observation(observation, participant, current_app.config["UPLOAD_DIR"]))
     return jsonify({"deleted": uuid})
 
 
@@ -363,11 +346,8 @@ def api_delete(uuid: str):
 @per_participant("LIMIT_PHOTOS")
 def api_add_photos(uuid: str):
     observation, participant = _api_own_observation(uuid)
-    try:
-        result = service.add_photos(observation, participant, _uploaded_photos(), current_app.config)
-        db.session.commit()
-    except CaptureError as error:
-        return _api_error(error)
+    result = save(lambda: service.add_photos(observation, participant, _uploaded_photos(),
+                                             current_app.config)).value
     body = service.observation_json(observation, _photo_url)
     body["photos_added"] = result.photos_added
     return jsonify(body), 201 if result.photos_added else 200
@@ -377,21 +357,20 @@ def api_add_photos(uuid: str):
 @per_participant("LIMIT_TRACK")
 def api_track(code: str):
     walk = _api_walk(code)
-    try:
-        participant = _api_participant(walk)
-        payload = request.get_json(silent=True)
-        points = payload.get("points") if isinstance(payload, dict) else None
-        count = service.record_track(walk, participant, points)
-    except CaptureError as error:
-        return _api_error(error)
-    db.session.commit()
+    participant = _api_participant(walk)
+    payload = request.get_json(silent=True)
+    points = payload.get("points") if isinstance(payload, dict) else None
+    count = save(lambda: service.record_track(walk, participant, points)).value
     return jsonify({"stored": count}), 201
 
 
 @bp.get("/api/walks/<code>/points")
 def api_points(code: str):
+    """Everyone's points of the walk: only for its participants, only while it is open."""
     walk = _api_walk(code)
-    points = service.walk_points(walk, _participant(walk), str(get_locale()))
+    participant = _api_participant(walk)
+    service.require_open(walk)
+    points = service.walk_points(walk, participant, str(get_locale()))
     return jsonify({"walk": walk.join_code, "points": points})
 
 
@@ -400,11 +379,8 @@ def api_nearby(code: str):
     """Open points near (lat, lon) that the walker could say "me too" to (capture-metoo.js)."""
     walk = _api_walk(code)
     try:
-        try:
-            lat, lon = check_lat_lon(request.args.get("lat"), request.args.get("lon"))
-        except GeoJSONError as error:
-            raise CaptureError(400, str(error), "lat") from None
-        points = metoo.nearby(walk, _participant(walk), lat, lon, str(get_locale()))
-    except CaptureError as error:
-        return _api_error(error)
+        lat, lon = check_lat_lon(request.args.get("lat"), request.args.get("lon"))
+    except GeoJSONError as error:
+        raise CaptureError(str(error), "lat") from None
+    points = metoo.nearby(walk, _participant(walk), lat, lon, str(get_locale()))
     return jsonify({"walk": walk.join_code, "points": points})

@@ -16,12 +16,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import access
 from .. import photos as photo_pipeline
 from ..addresses import nearest_address
 from ..extensions import db
 from ..geo import GeoJSONError, check_lat_lon, distance_outside_m
-from ..models import (FINER_RATINGS, LOCATION_SOURCES, PARTICIPANT_ROLES, SAFETY_RATINGS, Category,
-                      Observation, Participant, Photo, TrackPoint, Walk, hash_token, utcnow)
+from ..models import (FINER_RATINGS, LOCATION_SOURCES, PARTICIPANT_ROLES, SAFETY_RATINGS, ActionItem, Category,
+                      FaultReport, FaultReportItem, Observation, Participant, Photo, TrackPoint, Walk,
+                      action_observations, hash_token, utcnow)
+from ..observations import visible
+from ..web import DomainError
 
 MAX_TEXT = 2000
 MAX_NAME = 80
@@ -31,15 +35,18 @@ MAX_PHOTOS_PER_REQUEST = 10
 DEFAULT_OUTSIDE_MARGIN_M = 100
 
 
-class CaptureError(Exception):
-    """A refusal: an HTTP status and a message (optionally the field it concerns)."""
+class CaptureError(DomainError):
+    """A refusal: a message a walker understands, the field it concerns, an HTTP status."""
 
-    def __init__(self, status: int, message, field_name: str | None = None, resend_without: tuple = ()):
-        super().__init__(str(message))
-        self.status = status
-        self.message = message
-        self.field = field_name
+    def __init__(self, message, field: str | None = None, status: int | None = None, resend_without: tuple = ()):
+        super().__init__(message, field, status)
         self.resend_without = resend_without  # fields the phone drops before sending again at once
+
+    def as_json(self) -> dict:
+        body = super().as_json()
+        if self.resend_without:
+            body["resend_without"] = list(self.resend_without)
+        return body
 
 
 @dataclass
@@ -60,21 +67,22 @@ def find_walk(code: str) -> Walk | None:
 
 def require_open(walk: Walk) -> None:
     if walk.status == "closed":
-        raise CaptureError(403, _l("This walk is closed. Nothing more can be added or changed."))
+        raise CaptureError(_l("This walk is closed. Nothing more can be added or changed."), status=403)
     if walk.status != "open":
-        raise CaptureError(403, _l("This walk has not started yet. You can add observations when it opens."))
+        raise CaptureError(_l("This walk has not started yet. You can add observations when it opens."),
+                           status=403)
 
 
 def join_walk(walk: Walk, *, display_name: str, role: str, consent: bool) -> tuple[Participant, str]:
     """A new participant with a fresh secret token; only the token's hash is stored."""
     require_open(walk)
     if not consent:
-        raise CaptureError(400, _l("Tick the box to accept how your observations are used."), "consent")
+        raise CaptureError(_l("Tick the box to accept how your observations are used."), "consent")
     if role not in PARTICIPANT_ROLES:
-        raise CaptureError(400, _l("Choose one of the roles."), "role")
+        raise CaptureError(_l("Choose one of the roles."), "role")
     display_name = (display_name or "").strip()
     if len(display_name) > MAX_NAME:
-        raise CaptureError(400, _l("The name can be at most %(n)d characters.", n=MAX_NAME), "display_name")
+        raise CaptureError(_l("The name can be at most %(n)d characters.", n=MAX_NAME), "display_name")
     token = secrets.token_urlsafe(32)
     participant = Participant(walk=walk, token_hash=hash_token(token), display_name=display_name,
                               role=role, consented_at=utcnow())
@@ -99,16 +107,16 @@ def _blank(value) -> bool:
 def _rating(value, name: str, required: bool):
     if _blank(value):
         if required:
-            raise CaptureError(400, _l("Choose how safe the place feels (0–3)."), name)
+            raise CaptureError(_l("Choose how safe the place feels (0–3)."), name)
         return None
     if isinstance(value, bool):
-        raise CaptureError(400, _l("A rating must be a whole number from 0 to 3."), name)
+        raise CaptureError(_l("A rating must be a whole number from 0 to 3."), name)
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise CaptureError(400, _l("A rating must be a whole number from 0 to 3."), name) from None
+        raise CaptureError(_l("A rating must be a whole number from 0 to 3."), name) from None
     if not math.isfinite(number) or number != int(number) or int(number) not in SAFETY_RATINGS:
-        raise CaptureError(400, _l("A rating must be a whole number from 0 to 3."), name)
+        raise CaptureError(_l("A rating must be a whole number from 0 to 3."), name)
     return int(number)
 
 
@@ -118,9 +126,9 @@ def _accuracy(value):
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise CaptureError(400, _l("The accuracy must be a number of metres."), "accuracy") from None
+        raise CaptureError(_l("The accuracy must be a number of metres."), "accuracy") from None
     if not math.isfinite(number) or number < 0 or number > MAX_ACCURACY_M:
-        raise CaptureError(400, _l("The accuracy must be a number of metres, 0 or more."), "accuracy")
+        raise CaptureError(_l("The accuracy must be a number of metres, 0 or more."), "accuracy")
     return round(number, 1)
 
 
@@ -130,22 +138,22 @@ def _observed_at(value):
     try:
         moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
-        raise CaptureError(400, _l("The time is not a valid ISO 8601 date and time."), "observed_at") from None
+        raise CaptureError(_l("The time is not a valid ISO 8601 date and time."), "observed_at") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
     if moment > utcnow() + dt.timedelta(days=1) or moment.year < 2000:
-        raise CaptureError(400, _l("The time is not a plausible time for this observation."), "observed_at")
+        raise CaptureError(_l("The time is not a plausible time for this observation."), "observed_at")
     return moment.replace(microsecond=0)
 
 
 def category_by_code(code) -> Category:
     if _blank(code):
-        raise CaptureError(400, _l("Choose a category."), "category")
+        raise CaptureError(_l("Choose a category."), "category")
     category = db.session.scalar(sa.select(Category).where(Category.code == str(code).strip()))
     if category is None:
-        raise CaptureError(400, _l("That category does not exist. Choose one of the buttons."), "category")
+        raise CaptureError(_l("That category does not exist. Choose one of the buttons."), "category")
     if category.retired:
-        raise CaptureError(400, _l("That category is no longer used. Choose another one."), "category")
+        raise CaptureError(_l("That category is no longer used. Choose another one."), "category")
     return category
 
 
@@ -165,20 +173,20 @@ def normalize_observation(payload: dict, *, partial: bool = False) -> dict:
     With partial=True only the fields present are checked (for an edit).
     """
     if not isinstance(payload, dict):
-        raise CaptureError(400, _l("The observation was not sent as a set of fields."))
+        raise CaptureError(_l("The observation was not sent as a set of fields."))
     values: dict = {}
     if not partial or "category" in payload:
         values["category"] = category_by_code(payload.get("category")).code
     has_lat, has_lon = not _blank(payload.get("lat")), not _blank(payload.get("lon"))
     if has_lat or has_lon:
         if not (has_lat and has_lon):
-            raise CaptureError(400, _l("Send both latitude and longitude, or neither."), "lat")
+            raise CaptureError(_l("Send both latitude and longitude, or neither."), "lat")
         if isinstance(payload.get("lat"), bool) or isinstance(payload.get("lon"), bool):
-            raise CaptureError(400, _l("The position is not a pair of numbers."), "lat")
+            raise CaptureError(_l("The position is not a pair of numbers."), "lat")
         try:
             lat, lon = check_lat_lon(payload.get("lat"), payload.get("lon"))
         except GeoJSONError as error:
-            raise CaptureError(400, str(error), "lat") from None
+            raise CaptureError(str(error), "lat") from None
         values["lat"], values["lon"] = round(lat, 7), round(lon, 7)
     elif not partial:
         values["lat"] = values["lon"] = None
@@ -187,18 +195,17 @@ def normalize_observation(payload: dict, *, partial: bool = False) -> dict:
     source = payload.get("location_source")
     if not _blank(source):
         if source not in LOCATION_SOURCES:
-            raise CaptureError(400, _l("The position source must be gps, exif, map or landmark."),
-                               "location_source")
+            raise CaptureError(_l("The position source must be gps, exif, map or landmark."), "location_source")
         values["location_source"] = source
     elif not partial:
         values["location_source"] = None
     if not partial or "text" in payload:
         text = payload.get("text") or ""
         if not isinstance(text, str):
-            raise CaptureError(400, _l("The text must be plain text."), "text")
+            raise CaptureError(_l("The text must be plain text."), "text")
         text = text.replace("\r\n", "\n").strip()
         if len(text) > MAX_TEXT:
-            raise CaptureError(400, _l("The text can be at most %(n)d characters.", n=MAX_TEXT), "text")
+            raise CaptureError(_l("The text can be at most %(n)d characters.", n=MAX_TEXT), "text")
         values["text"] = text
     if not partial or "safety" in payload:
         values["safety"] = _rating(payload.get("safety"), "safety", required=True)
@@ -220,7 +227,7 @@ def check_uuid(value) -> str:
     try:
         return str(uuidlib.UUID(str(value).strip()))
     except (ValueError, AttributeError, TypeError):
-        raise CaptureError(400, _l("The observation has no valid id (UUID). Reload the page and try again."),
+        raise CaptureError(_l("The observation has no valid id (UUID). Reload the page and try again."),
                            "uuid") from None
 
 
@@ -229,17 +236,17 @@ def check_uuid(value) -> str:
 def prepare_photos(datas: list[bytes], config) -> list[photo_pipeline.PreparedPhoto]:
     """Check and encode every photo in memory; one bad photo refuses them all (nothing is stored)."""
     if len(datas) > MAX_PHOTOS_PER_REQUEST:
-        raise CaptureError(400, _l("Send at most %(n)d photos at a time.", n=MAX_PHOTOS_PER_REQUEST), "photos")
+        raise CaptureError(_l("Send at most %(n)d photos at a time.", n=MAX_PHOTOS_PER_REQUEST), "photos")
     prepared, seen = [], set()
     for data in datas:
         if len(data) > config["MAX_PHOTO_BYTES"]:
-            raise CaptureError(413, _l("The photo is larger than %(mb)d MB.",
-                                       mb=config["MAX_PHOTO_BYTES"] // (1024 * 1024)), "photos")
+            raise CaptureError(_l("The photo is larger than %(mb)d MB.",
+                                       mb=config["MAX_PHOTO_BYTES"] // (1024 * 1024)), "photos", status=413)
         try:
             photo = photo_pipeline.prepare_photo(data, max_bytes=config["MAX_PHOTO_BYTES"],
                                                  max_pixels=config["MAX_PHOTO_PIXELS"])
         except photo_pipeline.PhotoError as error:
-            raise CaptureError(400, error.args[0], "photos") from None
+            raise CaptureError(error.args[0], "photos") from None
         if photo.sha256 not in seen:
             seen.add(photo.sha256)
             prepared.append(photo)
@@ -270,6 +277,14 @@ def is_outside_area(walk: Walk, lat: float, lon: float, margin_m: float) -> bool
     return distance is not None and distance > margin_m
 
 
+def photo_by_filename(filename: str) -> Photo | None:
+    """The photo stored under this name (the full size or the thumbnail)."""
+    if not photo_pipeline.is_stored_name(filename):
+        return None
+    return db.session.scalar(sa.select(Photo).where(
+        sa.or_(Photo.filename == filename, Photo.thumb_filename == filename)))
+
+
 def find_observation(uuid) -> Observation | None:
     try:
         key = str(uuidlib.UUID(str(uuid)))
@@ -289,7 +304,7 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
     """
     require_open(walk)
     if participant.walk_id != walk.id:
-        raise CaptureError(403, _l("You have not joined this walk. Open its link again."))
+        raise CaptureError(_l("You have not joined this walk. Open its link again."), status=403)
     uuid = check_uuid(payload.get("uuid") if isinstance(payload, dict) else None)
     values = normalize_observation(payload)
     digest = content_hash(uuid, values)
@@ -297,7 +312,8 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
     existing = find_observation(uuid)
     if existing is not None:
         if existing.participant_id != participant.id or existing.content_hash != digest:
-            raise CaptureError(409, _l("An observation with this id already exists with other content."))
+            raise CaptureError(_l("An observation with this id already exists with other content."),
+                               status=409)
         added = _attach(existing, prepare_photos(photos, config), upload_dir)
         db.session.flush()
         return CaptureResult(existing, created=False, photos_added=added)
@@ -309,7 +325,7 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
     if lat is None:
         with_gps = next((p for p in prepared if p.gps), None)
         if with_gps is None:
-            raise CaptureError(400, _l(
+            raise CaptureError(_l(
                 "The observation has no position. Allow location access on your phone, or place the "
                 "point on the map, or add a photo that has a position."), "lat")
         (lat, lon), source, accuracy = with_gps.gps, "exif", None
@@ -331,17 +347,54 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
     return CaptureResult(observation, created=True, photos_added=added)
 
 
-def _own_open(observation: Observation, participant: Participant | None) -> None:
-    if participant is None or observation.participant_id != participant.id:
-        raise CaptureError(403, _l("You can only change your own observations."))
+LOCKED_STATUSES = ("reported", "in_action", "resolved")
+
+
+def lock_reason(observation: Observation):
+    """Why the walker can no longer change the observation, and with whom it is; None while they can.
+
+    Once it is in a sent fault report or an action, the sent record must stay true.
+    """
+    if observation.status not in LOCKED_STATUSES:
+        return None
+    action = db.session.scalars(
+        sa.select(ActionItem).join(action_observations, action_observations.c.action_id == ActionItem.id)
+        .where(action_observations.c.observation_id == observation.id,
+               ActionItem.status.in_(("proposed", "planned", "in_progress", "done")))
+        .order_by(ActionItem.id.desc())).first()
+    if action is not None:
+        if action.organization is not None:
+            return _l("It is part of the action “%(title)s”, with %(organization)s.",
+                      title=action.title, organization=action.organization.name)
+        return _l("It is part of the action “%(title)s” in the area's action plan.", title=action.title)
+    report = db.session.scalars(
+        sa.select(FaultReport).join(FaultReportItem, FaultReportItem.report_id == FaultReport.id)
+        .where(FaultReportItem.observation_id == observation.id, FaultReport.status != "draft")
+        .order_by(FaultReport.id.desc())).first()
+    if report is not None:
+        return _l("It was sent to %(organization)s in fault report %(reference)s.",
+                  organization=report.organization.name, reference=report.reference)
+    return _l("It has been passed on to be fixed.")
+
+
+def check_editable(observation: Observation, participant: Participant | None) -> None:
+    """The walker's own observation, on their open walk, not yet passed on; else a CaptureError."""
+    if not access.participant_owns(participant, observation):
+        raise CaptureError(_l("That observation was not found."), status=404)
     require_open(observation.walk)
+    reason = lock_reason(observation)
+    if reason is not None:
+        raise CaptureError(_l("You can no longer change this observation. %(reason)s", reason=reason),
+                           status=409)
+
+
 
 
 def add_photos(observation: Observation, participant: Participant | None, photos: list[bytes],
                config) -> CaptureResult:
-    _own_open(observation, participant)
+    check_editable(observation, participant)
     if not photos:
-        raise CaptureError(400, _l("Choose a photo to add."), "photos")
+        raise CaptureError(_l("Choose a photo to add."), "photos")
     added = _attach(observation, prepare_photos(photos, config), config["UPLOAD_DIR"])
     db.session.flush()
     return CaptureResult(observation, created=False, photos_added=added)
@@ -350,7 +403,7 @@ def add_photos(observation: Observation, participant: Participant | None, photos
 def update_observation(observation: Observation, participant: Participant | None, payload: dict,
                        outside_margin_m: float = DEFAULT_OUTSIDE_MARGIN_M) -> Observation:
     """The walker edits their own observation while the walk is open (only the fields sent)."""
-    _own_open(observation, participant)
+    check_editable(observation, participant)
     values = normalize_observation(payload, partial=True)
     if "category" in values:
         observation.category = category_by_code(values["category"])
@@ -372,7 +425,7 @@ def update_observation(observation: Observation, participant: Participant | None
 
 def delete_observation(observation: Observation, participant: Participant | None, upload_dir: str) -> None:
     """Delete an own observation; its photo files go when the deletion is committed."""
-    _own_open(observation, participant)
+    check_editable(observation, participant)
     for photo in list(observation.photos):
         photo_pipeline.delete_photo(db.session, upload_dir, photo)
     db.session.delete(observation)
@@ -389,8 +442,7 @@ def own_observations(walk: Walk, participant: Participant) -> list[Observation]:
 def walk_points(walk: Walk, participant: Participant | None = None, locale: str = "sv") -> list[dict]:
     """Everyone's points on the walk for the shared map: no names, no text, nothing hidden."""
     rows = db.session.scalars(
-        sa.select(Observation).where(Observation.walk_id == walk.id, Observation.hidden.is_(False),
-                                     Observation.merged_into_id.is_(None)).order_by(Observation.id))
+        sa.select(Observation).where(Observation.walk_id == walk.id, visible()).order_by(Observation.id))
     return [{"uuid": o.uuid, "lat": o.lat, "lon": o.lon, "category": o.category.code,
              "name": o.category.name(locale), "icon": o.category.icon, "color": o.category.color,
              "safety": o.safety, "mine": participant is not None and o.participant_id == participant.id}
@@ -403,17 +455,17 @@ def record_track(walk: Walk, participant: Participant, points) -> int:
     """Store breadcrumbs the walker chose to share (opt-in on the phone); return how many."""
     require_open(walk)
     if not isinstance(points, list) or not points:
-        raise CaptureError(400, _l("Send a list of points."), "points")
+        raise CaptureError(_l("Send a list of points."), "points")
     if len(points) > MAX_TRACK_POINTS:
-        raise CaptureError(400, _l("Send at most %(n)d points at a time.", n=MAX_TRACK_POINTS), "points")
+        raise CaptureError(_l("Send at most %(n)d points at a time.", n=MAX_TRACK_POINTS), "points")
     rows = []
     for point in points:
         if not isinstance(point, dict):
-            raise CaptureError(400, _l("Each point needs lat and lon."), "points")
+            raise CaptureError(_l("Each point needs lat and lon."), "points")
         try:
             lat, lon = check_lat_lon(point.get("lat"), point.get("lon"))
         except GeoJSONError as error:
-            raise CaptureError(400, str(error), "points") from None
+            raise CaptureError(str(error), "points") from None
         recorded = _observed_at(point.get("t")) or utcnow()
         rows.append(TrackPoint(walk_id=walk.id, participant_id=participant.id, lat=round(lat, 7),
                                lon=round(lon, 7), accuracy_m=_accuracy(point.get("accuracy")),

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import THEMES, Category, Observation, RoutingRule, audit
+from ..web import DomainError
 
 # (code, Swedish name, English name, theme, colour, icon, is a fixable fault, has the offensive flag,
 #  default recipient kind). Places and the physical environment only: no category labels people.
@@ -133,13 +134,8 @@ def category_in_use(category: Category) -> bool:
         sa.select(sa.func.count()).select_from(Observation).where(Observation.category_id == category.id)) > 0
 
 
-class CategoryError(ValueError):
+class CategoryError(DomainError):
     """A change to the categories that is refused; str(error) says why, `field` where."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -260,7 +256,8 @@ def delete_category(category: Category, user) -> None:
     if category_in_use(category) or db.session.scalar(
             sa.select(sa.func.count()).select_from(RoutingRule).where(RoutingRule.category_id == category.id)):
         raise CategoryError(_l("“%(name)s” is in use and cannot be deleted. Retire it instead: it then "
-                               "stays on old observations but is no longer offered.", name=category.name_sv))
+                               "stays on old observations but is no longer offered.", name=category.name_sv),
+                            status=409)
     audit(user, category, "delete", code=category.code, name_sv=category.name_sv)
     db.session.delete(category)
     db.session.flush()

@@ -5,10 +5,10 @@ import json
 
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from .. import access
 from ..models import Area, Walk
-from ..web import get_or_fail
 from ..safe_text import content_disposition
 from . import service
 
@@ -27,11 +27,11 @@ def _include_hidden() -> bool:
 
 
 def _walk(walk_id: int) -> Walk:
-    return get_or_fail(Walk, walk_id, _("That walk was not found."))
+    return access.get_visible(current_user, Walk, walk_id, message=_("That walk was not found."))
 
 
 def _area(area_id: int) -> Area:
-    return get_or_fail(Area, area_id, _("That area was not found."))
+    return access.get_visible(current_user, Area, area_id, message=_("That area was not found."))
 
 
 def _geojson_response(observations, filename: str) -> Response:
@@ -68,7 +68,7 @@ def walk_csv(walk_id: int):
 @login_required
 def area_geojson(area_id: int):
     area = _area(area_id)
-    observations = service.observations_for(area_id=area.id, include_hidden=_include_hidden())
+    observations = service.observations_for(area=area, include_hidden=_include_hidden())
     return _geojson_response(observations, f"area-{area.id}.geojson")
 
 
@@ -76,5 +76,5 @@ def area_geojson(area_id: int):
 @login_required
 def area_csv(area_id: int):
     area = _area(area_id)
-    observations = service.observations_for(area_id=area.id, include_hidden=_include_hidden())
+    observations = service.observations_for(area=area, include_hidden=_include_hidden())
     return _csv_response(observations, f"area-{area.id}.csv")

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..geo import to_sweref99tm
-from ..models import FINER_RATINGS, Observation
+from ..models import FINER_RATINGS, Area, Observation
+from ..observations import in_area, visible
 from ..spreadsheets import safe_cell
 
 CSV_COLUMNS = (
@@ -25,15 +26,15 @@ CSV_COLUMNS = (
 )
 
 
-def observations_for(*, walk_id: int | None = None, area_id: int | None = None,
+def observations_for(*, walk_id: int | None = None, area: Area | None = None,
                      include_hidden: bool = False) -> list[Observation]:
     query = sa.select(Observation)
     if walk_id is not None:
         query = query.where(Observation.walk_id == walk_id)
-    if area_id is not None:
-        query = query.where(Observation.area_id == area_id)
+    if area is not None:
+        query = query.where(in_area(area))
     if not include_hidden:
-        query = query.where(Observation.hidden.is_(False), Observation.merged_into_id.is_(None))
+        query = query.where(visible())
     return list(db.session.scalars(query.order_by(Observation.observed_at, Observation.id)))
 
 

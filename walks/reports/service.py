@@ -277,7 +277,7 @@ def remove_item(item: FaultReportItem, user) -> None:
 
 def update_draft(report: FaultReport, user, *, cover_text: str) -> None:
     _require_draft(report)
-    report.cover_text = cover_text.strip()
+    report.cover_text = (cover_text or "").strip()
     db.session.flush()
     audit(user, report, "edit_cover")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, SelectField, StringField, TextAreaField
+from wtforms import FloatField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 
@@ -19,9 +19,5 @@ class HideForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    other = SelectField(_l("Duplicate to merge into this one"), coerce=int,
-                        validators=[InputRequired(message=_l("Choose the duplicate."))])
-
-
-class ButtonForm(FlaskForm):
-    """An empty form: the CSRF token for a button."""
+    other = RadioField(_l("Duplicate to merge into this one"), coerce=int,
+                       validators=[InputRequired(message=_l("Choose the duplicate."))])

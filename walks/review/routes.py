@@ -7,15 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from .. import access
 from ..capture import metoo
 from ..capture.forms import FINER_LABELS, ROLE_LABELS, SAFETY_LABELS
 from ..categories.service import THEME_NAMES, active_categories, theme_name
 from ..extensions import db
 from ..geo import to_sweref99tm
 from ..models import FINER_RATINGS, OBSERVATION_STATUSES, Category, Observation, Walk
-from ..web import editor_required, fail, get_or_fail
+from ..web import ButtonForm, editor_required, fail, save
 from . import service
-from .forms import ButtonForm, EditForm, HideForm, MergeForm
+from .forms import EditForm, HideForm, MergeForm
 
 bp = Blueprint("review", __name__)
 
@@ -24,12 +25,17 @@ def _status_label(status: str) -> str:
             "resolved": _("Resolved"), "dismissed": _("Dismissed")}.get(status, status)
 
 
+def _user():
+    return current_user._get_current_object()
+
+
 def _walk(walk_id: int) -> Walk:
-    return get_or_fail(Walk, walk_id, _("That walk was not found."))
+    return access.get_visible(_user(), Walk, walk_id, message=_("That walk was not found."))
 
 
-def _observation(observation_id: int) -> Observation:
-    return get_or_fail(Observation, observation_id, _("That observation was not found."))
+def _observation(observation_id: int, write: bool = False) -> Observation:
+    return access.get_visible(_user(), Observation, observation_id, write=write,
+                              message=_("That observation was not found."))
 
 
 def _category_choices():
@@ -53,7 +59,7 @@ def walk(walk_id: int):
     return render_template(
         "review/walk.html", walk=walk, observations=observations, filters=filters, categories=categories,
         themes=[(t, theme_name(t, locale)) for t in THEME_NAMES], roles=ROLE_LABELS,
-        safety_labels=SAFETY_LABELS, statuses=OBSERVATION_STATUSES,
+        safety_labels=SAFETY_LABELS, statuses=OBSERVATION_STATUSES, editable=access.can_edit(_user(), walk),
         metoo=metoo.counts(o.id for o in observations))
 
 
@@ -70,9 +76,8 @@ def _render_detail(observation: Observation, edit_form=None, hide_form=None, mer
     edit_form.category.choices = _category_choices()
     merge_form = merge_form or MergeForm()
     locale = str(get_locale())
-    merge_form.other.choices = [
-        SelectChoice(o.id, f"#{o.id} {o.category.name(locale)} – {o.text[:40]}")
-        for o in service.merge_candidates(observation)] if observation.walk_id else []
+    candidates = service.merge_candidates(observation)
+    merge_form.other.choices = [SelectChoice(o.id, str(o.id)) for o, _metres in candidates]
     northing, easting = to_sweref99tm(observation.lat, observation.lon)
     merged_from = db.session.scalars(db.select(Observation).where(
         Observation.merged_into_id == observation.id)).all()
@@ -81,25 +86,22 @@ def _render_detail(observation: Observation, edit_form=None, hide_form=None, mer
         hide_form=hide_form or HideForm(), merge_form=merge_form, button_form=ButtonForm(),
         safety_labels=SAFETY_LABELS, roles=ROLE_LABELS, sweref=(round(northing), round(easting)),
         finer=[(FINER_LABELS[name], getattr(observation, f"rating_{name}")) for name in FINER_RATINGS],
-        merged_from=merged_from, theme=theme_name(observation.category.theme, locale)), status
+        merged_from=merged_from, theme=theme_name(observation.category.theme, locale), candidates=candidates,
+        editable=access.can_edit(_user(), observation)), status
 
 
 @bp.post("/observations/<int:observation_id>/edit")
 @editor_required
 def edit(observation_id: int):
-    observation = _observation(observation_id)
+    observation = _observation(observation_id, write=True)
     form = EditForm()
     form.category.choices = _category_choices()
     if form.validate_on_submit():
-        try:
-            changes = service.edit_observation(observation, current_user, category_code=form.category.data,
-                                               text=form.text.data, lat=form.lat.data, lon=form.lon.data)
-        except service.ReviewError as error:
-            db.session.rollback()
-            getattr(form, error.field or "text").errors.append(str(error.message))
-        else:
-            db.session.commit()
-            flash(_("The observation was updated.") if changes else _("Nothing was changed."), "success")
+        saved = save(lambda: service.edit_observation(
+            observation, _user(), category_code=form.category.data, text=form.text.data, lat=form.lat.data,
+            lon=form.lon.data), form, "text")
+        if saved:
+            flash(_("The observation was updated.") if saved.value else _("Nothing was changed."), "success")
             return redirect(url_for("review.observation", observation_id=observation.id))
     return _render_detail(observation, edit_form=form, status=400)
 
@@ -107,11 +109,10 @@ def edit(observation_id: int):
 @bp.post("/observations/<int:observation_id>/hide")
 @editor_required
 def hide(observation_id: int):
-    observation = _observation(observation_id)
+    observation = _observation(observation_id, write=True)
     form = HideForm()
-    if form.validate_on_submit():
-        service.hide(observation, current_user, form.reason.data or "")
-        db.session.commit()
+    if form.validate_on_submit() and save(lambda: service.hide(observation, _user(), form.reason.data or ""),
+                                          form, "reason"):
         flash(_("The observation is hidden. It is kept and can be shown again."), "success")
         return redirect(url_for("review.observation", observation_id=observation.id))
     return _render_detail(observation, hide_form=form, status=400)
@@ -120,15 +121,10 @@ def hide(observation_id: int):
 @bp.post("/observations/<int:observation_id>/unhide")
 @editor_required
 def unhide(observation_id: int):
-    observation = _observation(observation_id)
+    observation = _observation(observation_id, write=True)
     if not ButtonForm().validate_on_submit():
         fail(400, _("The form has expired or was not sent from this site. Reload the page and try again."))
-    try:
-        service.unhide(observation, current_user)
-    except service.ReviewError as error:
-        db.session.rollback()
-        fail(409, error.message)
-    db.session.commit()
+    save(lambda: service.unhide(observation, _user()))
     flash(_("The observation is shown again."), "success")
     return redirect(url_for("review.observation", observation_id=observation.id))
 
@@ -136,18 +132,13 @@ def unhide(observation_id: int):
 @bp.post("/observations/<int:observation_id>/merge")
 @editor_required
 def merge(observation_id: int):
-    survivor = _observation(observation_id)
+    survivor = _observation(observation_id, write=True)
     form = MergeForm()
-    form.other.choices = [SelectChoice(o.id, str(o.id)) for o in service.merge_candidates(survivor)]
+    form.other.choices = [SelectChoice(o.id, str(o.id)) for o, _metres in service.merge_candidates(survivor)]
     if form.validate_on_submit():
-        duplicate = _observation(form.other.data)
-        try:
-            service.merge(survivor, duplicate, current_user, current_app.config["UPLOAD_DIR"])
-        except service.ReviewError as error:
-            db.session.rollback()
-            form.other.errors.append(str(error.message))
-        else:
-            db.session.commit()
+        duplicate = _observation(form.other.data, write=True)
+        if save(lambda: service.merge(survivor, duplicate, _user(), current_app.config["UPLOAD_DIR"]),
+                form, "other"):
             flash(_("Observation #%(id)s was merged into this one.", id=duplicate.id), "success")
             return redirect(url_for("review.observation", observation_id=survivor.id))
     return _render_detail(survivor, merge_form=form, status=400)

@@ -9,24 +9,21 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import photos
 from ..capture import metoo
 from ..capture.service import MAX_TEXT, CaptureError, category_by_code
-from .. import photos
 from ..extensions import db
 from ..geo import GeoJSONError, check_lat_lon, distance_m
 from ..models import (OBSERVATION_STATUSES, PARTICIPANT_ROLES, SAFETY_RATINGS, THEMES, Category, Observation,
                       Participant, Walk, audit, utcnow)
+from ..observations import set_status, visible
+from ..web import DomainError
 
 MAX_REASON = 300
 
 
-class ReviewError(ValueError):
+class ReviewError(DomainError):
     """A refused review change; `field` names the form field it concerns."""
-
-    def __init__(self, message, field_name: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field_name
 
 
 @dataclass
@@ -66,8 +63,8 @@ def walk_observations(walk: Walk, filters: Filters) -> list[Observation]:
         query = query.where(Participant.role == filters.role)
     if filters.status:
         query = query.where(Observation.status == filters.status)
-    if not filters.show_hidden:  # a "me too" is counted on its point; shown on its own with the hidden
-        query = query.where(Observation.hidden.is_(False), Observation.merged_into_id.is_(None))
+    if not filters.show_hidden:  # a "me too" is counted on its point (visible() leaves it out)
+        query = query.where(visible())
     # More "me too" first: the points many walkers noted come up for review first.
     return list(db.session.scalars(query.order_by(metoo.count_column().desc(), Observation.observed_at,
                                                   Observation.id)))
@@ -119,7 +116,8 @@ def hide(observation: Observation, user, reason: str) -> None:
 
 def unhide(observation: Observation, user) -> None:
     if observation.merged_into_id is not None:
-        raise ReviewError(_l("A merged observation stays hidden; it is part of the one it was merged into."))
+        raise ReviewError(_l("A merged observation stays hidden; it is part of the one it was merged into."),
+                          status=409)
     if not observation.hidden:
         return
     observation.hidden, observation.hidden_at, observation.hidden_by_id = False, None, None
@@ -148,7 +146,7 @@ def merge(survivor: Observation, duplicate: Observation, user, upload_dir: str) 
             have.add(photo.sha256)
             moved.append(photo.id)
     duplicate.merged_into = survivor
-    duplicate.status = "dismissed"
+    set_status(duplicate, "dismissed", user, into=survivor.id)
     if not duplicate.hidden:
         duplicate.hidden, duplicate.hidden_at, duplicate.hidden_by_id = True, utcnow(), user.id
     duplicate.hidden_reason = "merged"
@@ -161,9 +159,11 @@ def merge(survivor: Observation, duplicate: Observation, user, upload_dir: str) 
     audit(user, duplicate, "merged_into", into=survivor.id)
 
 
-def merge_candidates(observation: Observation) -> list[Observation]:
-    """Other visible observations of the same walk, nearest first."""
+def merge_candidates(observation: Observation) -> list[tuple[Observation, float]]:
+    """Other visible observations of the same walk with their distance in metres, nearest first."""
+    if observation.walk_id is None:
+        return []
     others = db.session.scalars(sa.select(Observation).where(
-        Observation.walk_id == observation.walk_id, Observation.id != observation.id,
-        Observation.merged_into_id.is_(None)))
-    return sorted(others, key=lambda o: distance_m(observation.lat, observation.lon, o.lat, o.lon))
+        Observation.walk_id == observation.walk_id, Observation.id != observation.id, visible()))
+    distances = [(other, distance_m(observation.lat, observation.lon, other.lat, other.lon)) for other in others]
+    return sorted(distances, key=lambda pair: (pair[1], pair[0].id))
