@@ -1,9 +1,11 @@
 """Sending for real: a local SMTP server (aiosmtpd) and a local Open311 endpoint (http.server)."""
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import json
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,8 +17,9 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import csrf_token_from
 from tests.walks.test_reports_routes import add_photo
+from walks.capture import links
 from walks.extensions import db
-from walks.models import FaultReport
+from walks.models import FaultReport, utcnow
 from walks.reports import delivery, service
 
 
@@ -156,11 +159,10 @@ def test_photos_are_linked_when_too_large_to_attach(app, client, login, smtp, dr
     names = [part.get_filename() for part in message.iter_attachments()]
     assert names == [f"{draft.reference}.pdf"]
     body = message.get_body(("plain",)).get_content()
-    photo = draft.items[0].observation.photos[0]
-    link = f"http://localhost/reports/{draft.id}/photos/{photo.filename}"
-    assert link in body
-    with app.test_client().get(link) as anonymous:  # the recipient has no account
-        assert anonymous.status_code == 200
+    (link,) = re.findall(r"http://localhost/photos/signed/(\S+)", body)  # signed, expiring (90 days)
+    claim = links._serializer().loads(link)  # served to anyone: tests/walks/test_reports_mail.py
+    assert claim["file"] == draft.items[0].observation.photos[0].filename
+    assert claim["until"] - utcnow().replace(tzinfo=dt.timezone.utc).timestamp() == pytest.approx(90 * 86400, abs=60)
 
 
 def test_a_double_click_sends_once(client, login, smtp, draft):

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import net
+from ..capture.links import photo_link
 from ..extensions import db
 from ..models import Area, FaultReport, User, user_areas
 from ..safe_text import download_name, mail_header
@@ -20,6 +21,7 @@ from ..web import DomainError
 from . import outputs, service
 
 OPEN311_TIMEOUT = (5, 20)  # connect, read (seconds)
+PHOTO_LINK_DAYS = 90  # a department may open a mailed photo link this long
 OPEN311_DESCRIPTION_MAX = 4000
 
 
@@ -53,7 +55,8 @@ def deliver(report: FaultReport, user, locale: str = "sv") -> bool:
 
 # --- e-mail -----------------------------------------------------------------------------------------
 
-def item_lines(report: FaultReport, views, photo_links: bool) -> str:
+def item_lines(views, links: dict[int, str]) -> str:
+    """The items as plain text; `links`: photo id -> its signed link, when photos are not attached."""
     lines = []
     for view in views:
         lines += [f"{view.number}. {view.category}",
@@ -63,8 +66,7 @@ def item_lines(report: FaultReport, views, photo_links: bool) -> str:
                   f"   {_('Address')}: {view.address}" if view.address else None,
                   f"   {_('Me too: %(n)s more walkers noted this', n=view.metoo)}" if view.metoo else None,
                   f"   {_('Observed')}: {view.observed_at}"]
-        if photo_links:
-            lines += [f"   {_('Photo')}: {outputs.photo_url(report, photo)}" for photo in view.photos]
+        lines += [f"   {_('Photo')}: {links[photo.id]}" for photo in view.photos if photo.id in links]
         lines.append("")
     return "\n".join(line for line in lines if line is not None)
 
@@ -118,6 +120,8 @@ def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
     photo_links = _photo_links_needed(photos)
     sender = sender_for(report.area)
     signature = signature_lines(sender, report.area)
+    links = {photo.id: photo_link(photo, days=PHOTO_LINK_DAYS) for view in views for photo in view.photos} \
+        if photo_links else {}
 
     message = EmailMessage()
     subject = _("Fault report %(reference)s", reference=report.reference)
@@ -133,12 +137,10 @@ def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
     body = [report.cover_text, "", *signature, "" if signature else None,
             _("Reference: %(reference)s", reference=report.reference),
-            _("Number of items: %(count)s", count=len(views)), "", item_lines(report, views, photo_links)]
+            _("Number of items: %(count)s", count=len(views)), "", item_lines(views, links)]
     if photo_links:
         body.append(_("The photos are too large to attach; follow the links above."))
     message.set_content("\n".join(line for line in body if line is not None))
-    links = {photo.id: outputs.photo_url(report, photo) for view in views for photo in view.photos} \
-        if photo_links else {}
     message.add_alternative(render_template("reports/email.html", report=report, views=views, links=links,
                                             signature=signature, photo_links=photo_links), subtype="html")
     if not photo_links:
