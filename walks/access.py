@@ -163,11 +163,12 @@ def participant_owns(participant: Participant | None, observation: Observation) 
 
 def can_view_photo(user, participant: Participant | None, photo: Photo) -> bool:
     """Staff of the area; the walker who took it; the walk's participants while it is open.
-    A hidden or merged-away observation's photos are for staff only."""
+    A hidden or merged-away observation's photos are for staff only (a walker's "me too" is not merged away:
+    it stays theirs)."""
     observation = photo.observation
     if can_view(user, observation):
         return True
-    if observation.hidden or observation.merged_into_id is not None:
+    if observation.hidden or (observation.merged_into_id is not None and observation.source != "metoo"):
         return False
     if participant_owns(participant, observation):
         return True

@@ -199,3 +199,16 @@ def test_a_bad_radius_is_refused(make, radius):
     with pytest.raises(categories.CategoryError) as refused:
         categories.update_category(lighting, category_values(lighting, metoo_radius_m=radius), make.user())
     assert refused.value.field == "metoo_radius_m"
+
+
+def test_the_walker_keeps_seeing_the_photo_of_their_me_too(app, client, make, walk, headers):
+    from .capture_samples import jpeg_bytes
+    from .test_capture_api import post_multipart
+    lamp = point(make, walk, 10)
+    answer = post_multipart(client, walk, headers, payload(metoo_of=lamp.uuid), [("lampa.jpg", jpeg_bytes())])
+    assert answer.status_code == 201
+    photo_url = answer.json["photos"][0]["url"]
+    with client.get(photo_url) as own:
+        assert own.status_code == 200
+    with app.test_client().get(photo_url) as stranger:  # someone who has not joined
+        assert stranger.status_code == 404
