@@ -84,6 +84,8 @@ TABLE = [
      (403, OK, 403, 403, 403, 403, 403)),
     ("GET", "/api/walks/<code>/points", "/api/walks/{code}/points", (403, 200, 403, 403, 403, 403, 403)),
     ("POST", "/api/walks/<code>/track", "/api/walks/{code}/track", (403, OK, 403, 403, 403, 403, 403)),
+    ("GET", "/api/walks/<code>/nearby", "/api/walks/{code}/nearby?lat=57.7215&lon=11.9525",
+     (403, 200, 403, 403, 403, 403, 403)),
     ("PATCH", "/api/observations/<uuid>", "/api/observations/{uuid}", (404, OK, 404, 404, 404, 404, 404)),
     ("DELETE", "/api/observations/<uuid>", "/api/observations/{uuid}", (404, OK, 404, 404, 404, 404, 404)),
     ("POST", "/api/observations/<uuid>/photos", "/api/observations/{uuid}/photos",
@@ -140,6 +142,8 @@ TABLE = [
     # --- fault reports and routing ----------------------------------------------------------------------
     ("GET", "/areas/<int:area_id>/routing", "/areas/{area}/routing", (L, L, L, 200, 404, 200, 200)),
     ("POST", "/areas/<int:area_id>/routing", "/areas/{area}/routing", (L, L, L, 403, 404, OK, OK)),
+    ("GET", "/areas/<int:area_id>/mail-sender", "/areas/{area}/mail-sender", (L, L, L, 403, 404, 200, 200)),
+    ("POST", "/areas/<int:area_id>/mail-sender", "/areas/{area}/mail-sender", (L, L, L, 403, 404, OK, OK)),
     ("GET", "/areas/<int:area_id>/routing/<int:rule_id>", "/areas/{area}/routing/{rule}",
      (L, L, L, 403, 404, 200, 200)),
     ("POST", "/areas/<int:area_id>/routing/<int:rule_id>", "/areas/{area}/routing/{rule}",
