@@ -78,6 +78,7 @@ def test_nearby_is_for_the_walks_participants_while_it_is_open(app, make, walk):
     point(make, walk, 5)
     stranger = app.test_client()
     assert nearby(stranger, walk).status_code == 403
+    assert nearby(stranger, walk, lat="north").status_code == 403  # access before the input
     participant_client = app.test_client()
     join(participant_client, walk)
     walk.status = "closed"

@@ -50,10 +50,15 @@ def _candidates(walk: Walk):
     return sa.and_(visible(), Observation.status.in_(OPEN_STATUSES), Observation.source != "metoo", place)
 
 
-def nearby(walk: Walk, participant: Participant | None, lat: float, lon: float, locale: str) -> list[dict]:
-    """Open points within their category's "me too" radius of (lat, lon), nearest first; no names."""
+def require_walker(walk: Walk, participant: Participant | None) -> None:
+    """Only the walk's own walkers, while it is open, see what is near them."""
     if not access.participant_may_see_walk(participant, walk):
         raise CaptureError(_l("You have not joined this walk, or it is not open."), status=403)
+
+
+def nearby(walk: Walk, participant: Participant | None, lat: float, lon: float, locale: str) -> list[dict]:
+    """Open points within their category's "me too" radius of (lat, lon), nearest first; no names."""
+    require_walker(walk, participant)
     reach = db.session.scalar(sa.select(sa.func.max(Category.metoo_radius_m))) or 0
     dlat = reach / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)

@@ -378,9 +378,11 @@ def api_points(code: str):
 def api_nearby(code: str):
     """Open points near (lat, lon) that the walker could say "me too" to (capture-metoo.js)."""
     walk = _api_walk(code)
+    participant = _participant(walk)
+    metoo.require_walker(walk, participant)  # before the position: a stranger learns nothing from a 400
     try:
         lat, lon = check_lat_lon(request.args.get("lat"), request.args.get("lon"))
     except GeoJSONError as error:
         raise CaptureError(str(error), "lat") from None
-    points = metoo.nearby(walk, _participant(walk), lat, lon, str(get_locale()))
+    points = metoo.nearby(walk, participant, lat, lon, str(get_locale()))
     return jsonify({"walk": walk.join_code, "points": points})
