@@ -58,6 +58,8 @@ def defaults(instance_path: str) -> dict:
         "MAIL_MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
         # Hours an offensive graffiti fault may stay open before the coordinator is reminded.
         "OFFENSIVE_PROMISED_HOURS": 24,
+        # The demo coordinator's password, kept so that every `make run` can print it again (owner-only file).
+        "DEMO_LOGIN_FILE": os.path.join(instance_path, "demo-login.txt"),
         "PUBLIC_BASE_URL": None,
         "REPORT_REFERENCE_PREFIX": "TV",
         "SESSION_COOKIE_HTTPONLY": True,
