@@ -12,8 +12,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
-from walks import i18n, settings
+from walks import i18n, inputs, settings
 from walks.extensions import babel, csrf, db, login_manager, migrate
+from walks.jsonload import SafeJSONProvider
 
 # Each capability wires itself in with init_app(app): blueprints, CLI commands, hooks.
 CAPABILITIES = (
@@ -45,6 +46,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    # One mechanism per kind of input (walks/inputs.py): ids in paths, form bodies, JSON bodies.
+    app.url_map.converters["int"] = inputs.IdConverter
+    app.request_class = inputs.StrictRequest
+    app.json = SafeJSONProvider(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"),
@@ -59,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _register_pages(app)
     _register_errors(app)
+    inputs.init_app(app)
     return app
 
 

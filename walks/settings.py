@@ -28,6 +28,8 @@ def defaults(instance_path: str) -> dict:
         "MAX_PHOTO_BYTES": 25 * 1024 * 1024,
         "MAX_PHOTO_PIXELS": 60_000_000,
         "MAX_GEOJSON_BYTES": 2 * 1024 * 1024,
+        # The largest JSON request body (the observation API, track points); larger answers 400.
+        "MAX_JSON_BYTES": 1024 * 1024,
         "TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": "&copy; OpenStreetMap contributors",
         "BABEL_DEFAULT_LOCALE": "sv",

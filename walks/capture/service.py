@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import dates
 from .. import photos as photo_pipeline
 from ..extensions import db
 from ..geo import GeoJSONError, check_lat_lon
@@ -126,12 +127,10 @@ def _observed_at(value):
     if _blank(value):
         return None
     try:
-        moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise CaptureError(400, _l("The time is not a valid ISO 8601 date and time."), "observed_at") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    if moment > utcnow() + dt.timedelta(days=1) or moment.year < 2000:
+        moment = dates.parse_datetime(value)
+    except dates.DateError as error:
+        raise CaptureError(400, error.message, "observed_at") from None
+    if moment > utcnow() + dt.timedelta(days=1):
         raise CaptureError(400, _l("The time is not a plausible time for this observation."), "observed_at")
     return moment.replace(microsecond=0)
 

@@ -5,16 +5,16 @@ service_request_id is str(Observation.id); the token of a request is its Observa
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 import uuid as uuidlib
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import geo
+from .. import dates, geo
 from ..categories.service import theme_name
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import ApiKey, Area, Category, FaultReport, FaultReportItem, Observation, audit, hash_token, utcnow
 
 DESCRIPTION_MAX = 4000
@@ -109,13 +109,9 @@ def iso(value: dt.datetime | None) -> str | None:
 def parse_datetime(raw: str, name: str) -> dt.datetime:
     """An ISO 8601 date or datetime -> naive UTC. A datetime without a zone is taken as UTC."""
     try:
-        # An unencoded "+01:00" in a query string arrives as " 01:00".
-        value = dt.datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw.strip()).replace("Z", "+00:00"))
-    except ValueError:
-        raise Open311Error(400, _l("%(name)s is not an ISO 8601 date and time.", name=name)) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return value
+        return dates.parse_datetime(raw)
+    except dates.DateError as error:
+        raise Open311Error(400, _l("%(name)s: %(reason)s", name=name, reason=error.message)) from None
 
 
 def public_observations():
@@ -123,9 +119,10 @@ def public_observations():
 
 
 def find_request(request_id: str) -> Observation:
-    if not request_id.isdigit():
-        raise Open311Error(404, _l("No service request has the id %(id)s.", id=request_id))
-    found = db.session.scalar(public_observations().where(Observation.id == int(request_id)))
+    number = parse_id(request_id)
+    if number is None:
+        raise Open311Error(404, _l("No service request has the id %(id)s.", id=request_id[:40]))
+    found = db.session.scalar(public_observations().where(Observation.id == number))
     if found is None:
         raise Open311Error(404, _l("No service request has the id %(id)s.", id=request_id))
     return found
@@ -144,7 +141,7 @@ def search_requests(args) -> list[Observation]:
     query = public_observations()
     if ids:
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
-        numbers = [int(part) for part in wanted if part.isdigit()]
+        numbers = [number for number in map(parse_id, wanted) if number is not None]
         return list(db.session.scalars(query.where(Observation.id.in_(numbers)).order_by(Observation.id)))
     start_raw, end_raw = args.get("start_date", "").strip(), args.get("end_date", "").strip()
     start = parse_datetime(start_raw, "start_date") if start_raw else None
