@@ -74,7 +74,8 @@ class _StrictFormDataParser(FormDataParser):
                                         max_form_parts=self.max_form_parts, cls=self.cls)
         boundary = options.get("boundary", "").encode("ascii")
         if not boundary:
-            raise ValueError("Missing boundary")
+            raise BadEncoding(description=str(_l("The upload has no multipart boundary. Send it from a "
+                                                 "browser or as multipart/form-data with a boundary.")))
         form, files = parser.parse(stream, boundary, content_length)
         return stream, form, files
 
@@ -92,8 +93,23 @@ class StrictRequest(Request):
     form_data_parser_class = _StrictFormDataParser
 
 
+BODY_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "application/json"})
+
+
+def check_request_body() -> None:
+    """A body comes as a form, a multipart upload or JSON; JSON is loaded (and checked) before any view."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return
+    has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
+    if has_body and request.mimetype not in BODY_TYPES and not request.is_json:
+        fail(415, _l("Send the data as a form or as JSON (Content-Type application/json)."))
+    if request.is_json:
+        request.get_json()
+
+
 def check_request_text() -> None:
     """Refuse NUL, lone surrogates, control characters (and line breaks in single-line fields)."""
+    check_request_body()
     single_line = text.single_line_fields()
     try:
         for name, value in (request.view_args or {}).items():
@@ -105,7 +121,7 @@ def check_request_text() -> None:
                 text.check_text(value, name, single_line=name in single_line)
         for name, storage in request.files.items(multi=True):
             text.check_text(name, name, single_line=True)
-            text.check_text(storage.filename or "", _l("the file name"), single_line=True)
+            text.check_file_name(storage.filename or "")
     except text.TextError as error:
         fail(400, error.message)
 

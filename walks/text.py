@@ -46,6 +46,15 @@ def check_text(value: str, field: str | None = None, *, single_line: bool = Fals
     return value
 
 
+def check_file_name(name: str) -> str:
+    """An uploaded file's name: clean text, one line, and a bare name (no folders, no "..")."""
+    check_text(name, str(_l("the file name")), single_line=True)
+    if "/" in name or "\\" in name or (name and not name.strip(". ")):
+        raise TextError(_l("The file name “%(name)s” is not a plain file name. Rename the file and try "
+                           "again.", name=name[:80]), "file")
+    return name
+
+
 def check_tree(data, field: str | None = None, single_line: frozenset[str] = frozenset()) -> None:
     """Check every string in decoded JSON: keys and values, at any depth."""
     if isinstance(data, str):

@@ -148,7 +148,10 @@ def category_by_code(code) -> Category:
 
 def _ratings_from(payload: dict) -> dict:
     nested = payload.get("ratings")
-    nested = nested if isinstance(nested, dict) else {}
+    if nested is not None and not isinstance(nested, dict):
+        raise CaptureError(400, _l("The ratings must be sent as named values, such as {\"lighting\": 2}."),
+                           "ratings")
+    nested = nested or {}
     result = {}
     for name in FINER_RATINGS:
         value = nested.get(name, payload.get(f"rating_{name}"))

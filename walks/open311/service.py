@@ -141,7 +141,9 @@ def search_requests(args) -> list[Observation]:
     query = public_observations()
     if ids:
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
-        numbers = [number for number in map(parse_id, wanted) if number is not None]
+        numbers = [parse_id(part) for part in wanted]
+        if None in numbers:
+            raise Open311Error(400, _l("service_request_id must be request ids separated by commas."))
         return list(db.session.scalars(query.where(Observation.id.in_(numbers)).order_by(Observation.id)))
     start_raw, end_raw = args.get("start_date", "").strip(), args.get("end_date", "").strip()
     start = parse_datetime(start_raw, "start_date") if start_raw else None
