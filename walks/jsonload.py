@@ -46,7 +46,7 @@ def _unique_keys(pairs: list[tuple]) -> dict:
     for key, value in pairs:
         if key in result:
             raise JSONInputError(_l("The JSON names the field “%(key)s” twice. Send each field once.",
-                                    key=text.check_text(key, "key")))
+                                    key=text.shown(key)))
         result[key] = value
     return result
 

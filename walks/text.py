@@ -30,9 +30,15 @@ class TextError(ValueError):
         self.field = field
 
 
+def shown(name: str, limit: int = 40) -> str:
+    """A name to quote in a message: printable characters as they are, anything else escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for ch in name[:limit])
+
+
 def check_text(value: str, field: str | None = None, *, single_line: bool = False) -> str:
     """The text unchanged, or TextError saying what is wrong with it."""
-    where = field or "text"
+    where = shown(field or "text")
     if "\x00" in value:
         raise TextError(_l("“%(field)s” contains a NUL character. Remove it and try again.", field=where), field)
     if _SURROGATE.search(value):
@@ -51,7 +57,7 @@ def check_file_name(name: str) -> str:
     check_text(name, str(_l("the file name")), single_line=True)
     if "/" in name or "\\" in name or (name and not name.strip(". ")):
         raise TextError(_l("The file name “%(name)s” is not a plain file name. Rename the file and try "
-                           "again.", name=name[:80]), "file")
+                           "again.", name=shown(name, 80)), "file")
     return name
 
 
