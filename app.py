@@ -32,6 +32,7 @@ CAPABILITIES = (
     "walks.followup",
     "walks.demo",
     "maps.views",
+    "walks.check",
 )
 
 
@@ -77,6 +78,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # Write transactions start with BEGIN IMMEDIATE: pysqlite begins one before the first INSERT,
+        # UPDATE or DELETE, so a writer waits for the lock (busy_timeout) instead of failing with
+        # SQLITE_BUSY when another writer went first. Reads before it see the latest commit, as on
+        # PostgreSQL (READ COMMITTED), and hold no lock while a request works (photos, e-mail).
+        dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def _register_pages(app: Flask) -> None:
