@@ -385,7 +385,9 @@ def _specific_cases():
         cases.append((name, "POST", url, {"data": data}))
     for ids in ("99999999999999999999", "1,99999999999999999999", "١٢", "²"):
         cases.append(("open311 ids", "GET", f"/open311/v2/requests.json?service_request_id={ids}", {}))
-    cases.append(("reports walk filter", "GET", "/reports?walk=99999999999999999999", {}))
+    for query in ("/reports?walk=99999999999999999999", "/actors?area=99999999999999999999",
+                  "/areas/{area_id}/compare?before=99999999999999999999", "/areas/{area_id}/compare?after=%C2%B2"):
+        cases.append(("query id", "GET", query, {}))
     return cases
 
 
@@ -414,3 +416,16 @@ def test_issue_classes(world, name, method, url, kwargs):
         kwargs.update(data=urlencode(fields, encoding="utf-8", errors="surrogatepass"), content_type=FORM)
     response = send(world, method, _fill(world, url), **kwargs)
     assert_refused(world, response)
+
+
+FILTERS = ["/areas/{area_id}/actions?actor=99999999999999999999", "/areas/{area_id}/actions?actor=%C2%B2",
+           "/actors?area=%C2%B2", "/actors?area=-1", "/reports?walk=%C2%B2", "/reports?walk=-1",
+           "/open311/v2/requests.json?service_code=%C2%B2&status=open"]
+
+
+@pytest.mark.parametrize("url", FILTERS)
+def test_filters_that_match_nothing_answer_without_error(world, url):
+    """A filter value no row can have is not malformed: an answer (maybe empty), no 500, no change."""
+    response = send(world, "GET", _fill(world, url))
+    assert response.status_code in (200, 400, 404), response.get_data(True)[:600]
+    assert fingerprint(world) == world.baseline

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import ACTION_HORIZONS, ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
 from ..web import editor_required, fail, get_or_fail
 from . import service, spreadsheet
@@ -122,7 +123,7 @@ def index(area_id: int | None):
     horizon = request.args.get("horizon", "")
     horizon = horizon if horizon in ACTION_HORIZONS else ""
     actor = request.args.get("actor", "")
-    organization_id = 0 if actor == "none" else (int(actor) if actor.isdigit() else None)
+    organization_id = 0 if actor == "none" else parse_id(actor)
     overdue_only = request.args.get("overdue") == "1"
     actions = service.plan(area, status, organization_id, horizon, overdue_only, today())
     used = sa.select(ActionItem.organization_id).where(ActionItem.area_id == area.id)
