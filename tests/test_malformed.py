@@ -152,7 +152,8 @@ def _url(world, rule, **override) -> str:
     return path
 
 
-MESSAGE_HTML = re.compile(r'<p class="error(?:-message)?"[^>]*>\s*([^<\s][^<]*)</p>')
+# The error page's message, an error next to a field, or an error flashed above the form.
+MESSAGE_HTML = re.compile(r'<p class="(?:error|error-message|flash flash-error)"[^>]*>\s*([^<\s][^<]*)</p>')
 
 
 def message_of(response) -> str:
@@ -385,7 +386,8 @@ def _specific_cases():
             ("action from observations", "/areas/{area_id}/actions/from-observations", {"observation_ids": big}),
             ("action organization", "/areas/{area_id}/actions/new",
              {"title": "Belysning", "organization_id": big, "status": "proposed", "horizon": "short"}),
-            ("meeting actions", "/areas/{area_id}/meetings", {"held_on": "2026-11-20", "action_ids": big})):
+            ("meeting actions", "/areas/{area_id}/meetings", {"held_on": "2026-11-20", "action_ids": big}),
+            ("meeting actions digit", "/areas/{area_id}/meetings", {"held_on": "2026-11-20", "action_ids": "²"})):
         cases.append((name, "POST", url, {"data": data}))
     for ids in ("99999999999999999999", "1,99999999999999999999", "١٢", "²"):
         cases.append(("open311 ids", "GET", f"/open311/v2/requests.json?service_request_id={ids}", {}))
@@ -423,7 +425,7 @@ def test_issue_classes(world, name, method, url, kwargs):
 
 
 FILTERS = ["/areas/{area_id}/actions?actor=99999999999999999999", "/areas/{area_id}/actions?actor=%C2%B2",
-           "/actors?area=%C2%B2", "/actors?area=-1", "/reports?walk=%C2%B2", "/reports?walk=-1",
+           "/actors?area=%C2%B2", "/actors?area=-1", "/walks/{walk_id}/observations?safety=%C2%B2", "/reports?walk=%C2%B2", "/reports?walk=-1",
            "/open311/v2/requests.json?service_code=%C2%B2&status=open"]
 
 
