@@ -22,13 +22,15 @@ from . import text
 from .extensions import db
 from .web import fail
 
-MAX_ID = 2**63 - 1  # the largest BIGINT; SQLite's INTEGER is the same
+# The largest id an INTEGER primary key holds on PostgreSQL. SQLite would hold more, but both databases
+# must answer the same: a larger id is a 404, never a 500 or a 400.
+MAX_ID = 2**31 - 1
 
 
 def parse_id(raw) -> int | None:
     """A database id from text ("12"), or None for anything else (signs, other digits, too large)."""
     raw = str(raw).strip()
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
         return None
     number = int(raw)
     return number if 0 < number <= MAX_ID else None
@@ -37,7 +39,7 @@ def parse_id(raw) -> int | None:
 class IdConverter(IntegerConverter):
     """`<int:...>` for ids: ASCII digits only, at most MAX_ID, else the route does not match (404)."""
 
-    regex = r"[0-9]{1,19}"
+    regex = r"[0-9]{1,10}"
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
                  signed: bool = False) -> None:

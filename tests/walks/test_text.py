@@ -173,7 +173,11 @@ def test_ids_the_database_cannot_hold_are_404(client, path):
 
 def test_the_largest_id_reaches_the_route(client, login):
     login()
-    assert client.get(f"/observations/{MAX_ID}").status_code == 404
+    client.set_cookie("lang", "en")
+    largest = client.get(f"/observations/{MAX_ID}")  # the route looks, and finds nothing
+    assert largest.status_code == 404 and "That observation was not found." in largest.get_data(True)
+    beyond = client.get(f"/observations/{MAX_ID + 1}")  # no route matches
+    assert beyond.status_code == 404 and "The page was not found." in beyond.get_data(True)
 
 
 # ---- GeoJSON member types -----------------------------------------------------------------------
