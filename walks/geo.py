@@ -42,9 +42,8 @@ def _features(data: dict) -> list[dict]:
     features = data.get("features")
     if not isinstance(features, list):
         raise GeoJSONError(_l("The FeatureCollection's “features” is not a list."))
-    for feature in features:
-        if _object(feature, _l("Every member of “features” must be a Feature.")).get("type") != "Feature":
-            raise GeoJSONError(_l("Every member of “features” must be a Feature."))
+    if not all(isinstance(feature, dict) and feature.get("type") == "Feature" for feature in features):
+        raise GeoJSONError(_l("Every member of “features” must be a Feature."))
     return features
 
 
