@@ -17,14 +17,13 @@ from walks.reports import service as reports
 
 from ..conftest import TEST_DATABASE_URL
 
-HOUR_AGO = time.time() - 3600
-
-
 def old_file(app, name: str, data: bytes = b"x" * 10):
+    """A file written an hour ago."""
     path = os.path.join(app.config["UPLOAD_DIR"], name)
     with open(path, "wb") as handle:
         handle.write(data)
-    os.utime(path, (HOUR_AGO, HOUR_AGO))
+    hour_ago = time.time() - 3600
+    os.utime(path, (hour_ago, hour_ago))
     return path
 
 
