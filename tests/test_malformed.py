@@ -386,6 +386,10 @@ def _specific_cases():
             ("action from observations", "/areas/{area_id}/actions/from-observations", {"observation_ids": big}),
             ("action organization", "/areas/{area_id}/actions/new",
              {"title": "Belysning", "organization_id": big, "status": "proposed", "horizon": "short"}),
+            ("meeting date", "/areas/{area_id}/meetings", {"held_on": "0001-01-01", "notes": "Möte"}),
+            ("action due date", "/areas/{area_id}/actions/new",
+             {"title": "Belysning", "organization_id": "{org_id}", "contact_id": "0", "due_date": "9999-12-31",
+              "status": "proposed", "horizon": "short", "priority": "medium"}),
             ("meeting actions", "/areas/{area_id}/meetings", {"held_on": "2026-11-20", "action_ids": big}),
             ("meeting actions digit", "/areas/{area_id}/meetings", {"held_on": "2026-11-20", "action_ids": "²"})):
         cases.append((name, "POST", url, {"data": data}))
