@@ -106,6 +106,9 @@ def world(tmp_path_factory):
             "report_id": report.id, "item_id": item.id if item else 1,
             "code": open_walk.join_code, "uuid": own.uuid, "token": own.uuid, "request_id": str(own.id),
             "filename": own.photos[0].filename, "status": "closed", "fmt": "json", "rest": "v2/nothing",
+            "other_uuid": observations[0].uuid,
+            "closed_walk_observation": db.session.scalar(sa.select(Observation.id).where(
+                Observation.walk_id != open_walk.id)),
         }
         world = SimpleNamespace(app=app, client=client, headers=headers, values=values, key=key,
                                 walk=open_walk, own=own, area=area, upload_dir=Path(app.config["UPLOAD_DIR"]))
@@ -393,6 +396,19 @@ def _specific_cases():
             ("meeting actions", "/areas/{area_id}/meetings", {"held_on": "2026-11-20", "action_ids": big}),
             ("meeting actions digit", "/areas/{area_id}/meetings", {"held_on": "2026-11-20", "action_ids": "²"})):
         cases.append((name, "POST", url, {"data": data}))
+    for name, method, url, kwargs in (  # foreign ids: someone else's observation, another walk's
+            ("foreign patch", "PATCH", "/api/observations/{other_uuid}", {"json": {"text": "Mitt nu"}}),
+            ("foreign delete", "DELETE", "/api/observations/{other_uuid}", {}),
+            ("foreign photos", "POST", "/api/observations/{other_uuid}/photos",
+             {"data": {"photos": (io.BytesIO(jpeg_bytes()), "a.jpg")}}),
+            ("foreign edit page", "POST", "/j/{code}/mine/{other_uuid}/edit",
+             {"data": {"category": "lighting", "text": "x", "safety": "1"}}),
+            ("foreign delete page", "POST", "/j/{code}/mine/{other_uuid}/delete", {"data": {}}),
+            ("same uuid other content", "POST", f"/api/walks/{code}/observations",
+             {"json": _observation(uuid="{uuid}", text="Annan text")}),
+            ("merge with another walk's", "POST", "/observations/{observation_id}/merge",
+             {"data": {"other": "{closed_walk_observation}"}})):
+        cases.append((name, method, url, kwargs))
     for ids in ("99999999999999999999", "1,99999999999999999999", "١٢", "²"):
         cases.append(("open311 ids", "GET", f"/open311/v2/requests.json?service_request_id={ids}", {}))
     for query in ("/reports?walk=99999999999999999999", "/actors?area=99999999999999999999",
