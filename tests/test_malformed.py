@@ -251,6 +251,8 @@ BODIES = {
     "multipart invalid utf-8": _multipart([(b"title", b"\xff\xfe")]),
     "multipart lone surrogate": _multipart([(b"text", b"\xed\xa0\x80")]),
     "multipart NUL value": _multipart([(b"title", b"a\x00b")]),
+    "multipart invalid utf-8 file name": _multipart([], [(b"photos", b"\xff\xfe.jpg", b"x")]),
+    "multipart invalid utf-8 field name": _multipart([(b"ti\xfftle", b"x")]),
     "multipart NUL in file name": _multipart([], [(b"photos", b"a\x00.jpg", jpeg_bytes())]),
     "multipart traversal file name": _multipart([], [(b"photos", b"../../../etc/passwd", b"x")]),
     "multipart windows traversal file name": _multipart([], [(b"photo", b"..\\\\..\\\\boot.ini", b"x")]),

@@ -51,7 +51,7 @@ class BadEncoding(BadRequest):
 
 
 def _strict_utf8(value: str, name: str) -> str:
-    """A field decoded as Latin-1 (lossless) re-decoded as strict UTF-8."""
+    """A field's value decoded as Latin-1 (lossless) re-decoded as strict UTF-8."""
     try:
         return value.encode("latin-1").decode("utf-8")
     except UnicodeDecodeError:
@@ -64,9 +64,12 @@ class _StrictMultiPartParser(MultiPartParser):
         return "latin-1"
 
     def parse(self, stream, boundary, content_length):
-        fields, files = super().parse(stream, boundary, content_length)
-        return MultiDict([(_strict_utf8(key, "?"), _strict_utf8(value, _strict_utf8(key, "?")))
-                          for key, value in fields.items(multi=True)]), files
+        try:
+            fields, files = super().parse(stream, boundary, content_length)
+        except UnicodeDecodeError:  # the part headers (field and file names) are read as strict UTF-8
+            raise BadEncoding(description=str(_l("The form is not valid UTF-8 text. Send it from a browser "
+                                                 "or encode it as UTF-8."))) from None
+        return MultiDict([(key, _strict_utf8(value, key)) for key, value in fields.items(multi=True)]), files
 
 
 class _StrictFormDataParser(FormDataParser):

@@ -195,3 +195,19 @@ def test_the_largest_id_reaches_the_route(client, login):
 def test_geojson_members_are_checked_before_use(plain, data, validator):
     with pytest.raises(geo.GeoJSONError):
         validator(data)
+
+
+# ---- strict UTF-8 forms keep every real character ------------------------------------------------
+
+def test_non_ascii_text_and_file_names_pass_in_multipart_and_urlencoded(app, client, make):
+    from .capture_samples import jpeg_bytes, payload
+    from .test_capture_api import join, post_multipart
+
+    walk = make.walk()
+    headers = join(client, walk)
+    data = payload(text="Gångväg – € ő ğ 😀\nandra raden")
+    response = post_multipart(client, walk, headers, data, [("bild från € ő.jpg", jpeg_bytes())])
+    assert response.status_code == 201, response.get_data(True)
+    assert response.json["text"] == "Gångväg – € ő ğ 😀\nandra raden"
+    edited = client.patch(f"/api/observations/{data['uuid']}", data={"text": "Åter – €"}, headers=headers)
+    assert edited.status_code == 200 and edited.json["text"] == "Åter – €"
