@@ -1,6 +1,6 @@
 """One JSON loader for everything users send: request bodies (request.get_json) and JSON text fields.
 
-Limits: size (MAX_JSON_BYTES) and nesting depth (MAX_JSON_DEPTH), checked before parsing so that
+Limits: size (MAX_JSON_BYTES) and nesting depth (MAX_DEPTH), checked before parsing so that
 `[` × 100,000 costs nothing; NaN, Infinity and duplicate keys are refused; every string goes through
 the text cleaner (walks/text.py).
 """
