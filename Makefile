@@ -34,12 +34,14 @@ demo: db
 	$(FLASK) demo --once
 
 # Serves the app, and runs the scheduled jobs every minute in the background while it does.
-# The demo's Open311 recipient is this app itself on 127.0.0.1: let the server send there.
+# Join links, QR codes and the demo's Open311 recipient (this app itself) use the address it serves on.
+PORT ?= 5000
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: export OUTBOUND_ALLOWED_HOSTS ?= 127.0.0.1
 run: demo
 	@trap 'kill 0' INT TERM EXIT; \
 	(while true; do $(FLASK) jobs run >/dev/null 2>&1; sleep 60; done) & \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The browser tests drive Debian's Chromium; the rate-limit tests start a real redis-server.
 # As root they are installed when missing; otherwise one line says what to install.

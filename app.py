@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from walks import i18n, settings
+from walks import i18n, inputs, settings
 from walks.extensions import babel, csrf, db, login_manager, migrate
+from walks.jsonload import SafeJSONProvider
 from walks.web import DomainError
 
 # Each capability wires itself in with init_app(app): blueprints, CLI commands, hooks.
@@ -42,6 +43,7 @@ CAPABILITIES = (
     "walks.backup",
     "walks.retention",
     "walks.privacy",
+    "walks.check",
 )
 
 
@@ -59,6 +61,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:  # only then do the client address and scheme come from X-Forwarded-*
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
+    # One mechanism per kind of input (walks/inputs.py): ids in paths, form bodies, JSON bodies.
+    app.url_map.converters["int"] = inputs.IdConverter
+    app.request_class = inputs.StrictRequest
+    app.json = SafeJSONProvider(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"),
@@ -73,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _register_pages(app)
     _register_errors(app)
+    inputs.init_app(app)
     return app
 
 
@@ -85,6 +92,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # Write transactions start with BEGIN IMMEDIATE: pysqlite begins one before the first INSERT,
+        # UPDATE or DELETE, so a writer waits for the lock (busy_timeout) instead of failing with
+        # SQLITE_BUSY when another writer went first. Reads before it see the latest commit, as on
+        # PostgreSQL (READ COMMITTED), and hold no lock while a request works (photos, e-mail).
+        dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def _register_pages(app: Flask) -> None:

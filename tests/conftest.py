@@ -34,6 +34,7 @@ def _make_app(tmp_path, uri):
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": uri,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "DEMO_LOGIN_FILE": str(tmp_path / "demo-login.txt"),
         "SERVER_NAME": "localhost",
         "RATELIMIT_ENABLED": False,  # tests/walks/test_limits.py turns the abuse limits on
     })

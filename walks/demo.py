@@ -10,6 +10,7 @@ import datetime as dt
 import importlib
 import secrets
 import uuid
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -257,6 +258,38 @@ def run_hooks(area: Area, walks: list[Walk], coordinator) -> list[str]:
     return messages
 
 
+def _login_file() -> Path:
+    return Path(current_app.config["DEMO_LOGIN_FILE"])
+
+
+def _remember_password(password: str) -> None:
+    """Keep the demo password in the instance folder (owner only), so every `make run` shows it again."""
+    path = _login_file()
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(password + "\n", encoding="utf-8")
+
+
+def _remembered_password() -> str | None:
+    path = _login_file()
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+def _open_walk() -> Walk | None:
+    return db.session.scalar(sa.select(Walk).join(Area).where(Area.name == DEMO_AREA_NAME, Walk.status == "open")
+                             .order_by(Walk.id.desc()).limit(1))
+
+
+def _print_login() -> None:
+    password = _remembered_password()
+    click.echo(f"Log in as: {DEMO_EMAIL}")
+    click.echo(f"Password:  {password}" if password else
+               "Password:  not kept here (set one with `flask --app app create-user` or the users page)")
+    walk = _open_walk()
+    if walk is not None:
+        click.echo(f"Join the open walk: {areas.join_url(walk.join_code)}  (code {walk.join_code})")
+
+
 @click.command("demo")
 @click.option("--once", is_flag=True, help="Do nothing if the demo area is already there (for make run).")
 @with_appcontext
@@ -264,6 +297,7 @@ def demo_command(once: bool):
     """Load the demo area Hjalmar Brantingsplatsen with two walks and a coordinator account."""
     if once and demo_exists():
         click.echo("The demo is already loaded (run `flask --app app demo` to load another copy).")
+        _print_login()
         return
     try:
         loaded = load_demo(with_photos=True)
@@ -273,15 +307,11 @@ def demo_command(once: bool):
     except BaseException:
         db.session.rollback()  # the photos written so far go with it
         raise
-    open_walk = loaded["walks"][1]
+    if loaded["password"]:
+        _remember_password(loaded["password"])
     click.echo(f"Demo area: {loaded['area'].name} with {len(loaded['observations'])} observations "
                f"on {len(loaded['walks'])} walks.")
-    click.echo(f"Log in as: {DEMO_EMAIL}")
-    if loaded["password"]:
-        click.echo(f"Password:  {loaded['password']}")
-    else:
-        click.echo("Password:  unchanged (the account already existed)")
-    click.echo(f"Join the open walk: {areas.join_url(open_walk.join_code)}  (code {open_walk.join_code})")
+    _print_login()
 
 
 def init_app(app):

@@ -4,38 +4,60 @@ Pure functions, no Flask. Coordinates follow GeoJSON: [longitude, latitude].
 """
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
 
 import geojson
 from flask_babel import lazy_gettext as _l
 
+from . import jsonload
+
 
 class GeoJSONError(ValueError):
     """Bad GeoJSON input; str(error) is a message a person understands."""
 
 
+NOT_AN_OBJECT = _l("The geometry is not a GeoJSON object with a type.")
+BAD_FEATURE_GEOMETRY = _l("A Feature's “geometry” is not a GeoJSON object.")
+
+
 def parse_geojson(raw: str | bytes, max_bytes: int) -> dict:
-    if isinstance(raw, str):
-        raw = raw.encode()
-    if len(raw) > max_bytes:
-        raise GeoJSONError(_l("The GeoJSON is too large (at most %(kb)s kB).", kb=max_bytes // 1024))
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise GeoJSONError(_l("The file is not valid JSON.")) from None
-    if not isinstance(data, dict) or "type" not in data:
+        data = jsonload.loads(raw, max_bytes=max_bytes)
+    except jsonload.JSONInputError as error:
+        raise GeoJSONError(error.message) from None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise GeoJSONError(_l("The JSON is not a GeoJSON object."))
     return data
 
 
+def _object(value, message) -> dict:
+    """A GeoJSON member that must be an object with a "type"; GeoJSONError(message) otherwise."""
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        raise GeoJSONError(message)
+    return value
+
+
+def _features(data: dict) -> list[dict]:
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise GeoJSONError(_l("The FeatureCollection's “features” is not a list."))
+    if not all(isinstance(feature, dict) and feature.get("type") == "Feature" for feature in features):
+        raise GeoJSONError(_l("Every member of “features” must be a Feature."))
+    return features
+
+
+def _number(value) -> bool:
+    return isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)
+                                        and abs(value) < 2**53)
+
+
 def _check_position(position) -> None:
-    if (not isinstance(position, (list, tuple)) or len(position) < 2
-            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in position[:2])):
+    if (not isinstance(position, (list, tuple)) or not 2 <= len(position) <= 3
+            or not all(_number(c) for c in position)):
         raise GeoJSONError(_l("A coordinate is not a pair of numbers."))
     lon, lat = position[0], position[1]
-    if not (math.isfinite(lon) and math.isfinite(lat)) or not -180 <= lon <= 180 or not -90 <= lat <= 90:
+    if not all(math.isfinite(c) for c in position) or not -180 <= lon <= 180 or not -90 <= lat <= 90:
         raise GeoJSONError(_l("Coordinate (%(lon)s, %(lat)s) is out of range: longitude must be within ±180 "
                               "and latitude within ±90.", lon=lon, lat=lat))
 
@@ -55,23 +77,24 @@ def _polygons_of(geometry: dict) -> list:
     if kind == "Polygon":
         return [coords]
     if kind == "MultiPolygon":
-        return coords if isinstance(coords, list) else [None]
-    raise GeoJSONError(_l("Expected a Polygon or MultiPolygon, got %(kind)s.", kind=kind))
+        if not isinstance(coords, list):
+            raise GeoJSONError(_l("The MultiPolygon's coordinates are not a list of polygons."))
+        return coords
+    raise GeoJSONError(_l("Expected a Polygon or MultiPolygon, got %(kind)s.", kind=str(kind)[:40]))
 
 
 def validate_polygon(data: dict) -> dict:
     """A Polygon, a MultiPolygon, or a Feature/FeatureCollection of them -> one geometry dict."""
-    kind = data.get("type")
+    kind = _object(data, NOT_AN_OBJECT).get("type")
     if kind == "Feature":
-        return validate_polygon(data.get("geometry") or {"type": None})
+        return validate_polygon(_object(data.get("geometry"), BAD_FEATURE_GEOMETRY))
     if kind == "FeatureCollection":
-        features = data.get("features") or []
+        features = _features(data)
         if not features:
             raise GeoJSONError(_l("The FeatureCollection has no features."))
         polygons = []
         for feature in features:
-            geometry = validate_polygon(feature if feature.get("type") == "Feature" else {"type": None})
-            polygons.extend(_polygons_of(geometry))
+            polygons.extend(_polygons_of(validate_polygon(feature)))
         return validate_polygon({"type": "MultiPolygon", "coordinates": polygons}) if len(polygons) > 1 \
             else {"type": "Polygon", "coordinates": polygons[0]}
     polygons = _polygons_of(data)
@@ -88,12 +111,16 @@ def validate_polygon(data: dict) -> dict:
 
 def validate_linestring(data: dict) -> dict:
     """A LineString (or a Feature/one-feature collection of one) -> the geometry dict."""
-    if data.get("type") == "Feature":
-        return validate_linestring(data.get("geometry") or {"type": None})
-    if data.get("type") == "FeatureCollection" and len(data.get("features") or []) == 1:
-        return validate_linestring(data["features"][0])
-    if data.get("type") != "LineString":
-        raise GeoJSONError(_l("Expected a LineString, got %(kind)s.", kind=data.get("type")))
+    kind = _object(data, NOT_AN_OBJECT).get("type")
+    if kind == "Feature":
+        return validate_linestring(_object(data.get("geometry"), BAD_FEATURE_GEOMETRY))
+    if kind == "FeatureCollection":
+        features = _features(data)
+        if len(features) != 1:
+            raise GeoJSONError(_l("Send one LineString, not a collection of %(n)d features.", n=len(features)))
+        return validate_linestring(features[0])
+    if kind != "LineString":
+        raise GeoJSONError(_l("Expected a LineString, got %(kind)s.", kind=kind[:40]))
     coords = data.get("coordinates")
     if not isinstance(coords, list) or len(coords) < 2:
         raise GeoJSONError(_l("A line needs at least two positions."))

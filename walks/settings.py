@@ -33,6 +33,13 @@ def defaults(instance_path: str) -> dict:
         "MAX_PHOTO_BYTES": 25 * 1024 * 1024,
         "MAX_PHOTO_PIXELS": 60_000_000,
         "MAX_GEOJSON_BYTES": 2 * 1024 * 1024,
+        # The largest JSON request body (the observation API, track points); larger answers 400.
+        "MAX_JSON_BYTES": 1024 * 1024,
+        # `flask check --repair` removes orphan upload files only when older than this (a younger one
+        # may belong to a request still under way).
+        "ORPHAN_MIN_AGE_SECONDS": 600,
+        # `flask check` reports a fault report claimed for sending longer ago than this as stuck.
+        "STUCK_SENDING_SECONDS": 3600,
         "TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": "&copy; OpenStreetMap contributors",
         # Keep the walk area's tiles ahead of time on the walker's phone. None: on, except for
@@ -64,6 +71,8 @@ def defaults(instance_path: str) -> dict:
     "SEND_MAX_ATTEMPTS": 5,
         # Hours an offensive graffiti fault may stay open before the coordinator is reminded.
         "OFFENSIVE_PROMISED_HOURS": 24,
+        # The demo coordinator's password, kept so that every `make run` can print it again (owner-only file).
+        "DEMO_LOGIN_FILE": os.path.join(instance_path, "demo-login.txt"),
         "PUBLIC_BASE_URL": None,
         "REPORT_REFERENCE_PREFIX": "TV",
         "SESSION_COOKIE_HTTPONLY": True,

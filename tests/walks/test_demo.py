@@ -1,6 +1,8 @@
 """The demo command: a real place, two walks with observations inside the boundary, a login."""
 from __future__ import annotations
 
+import os
+
 import re
 import sys
 import types
@@ -56,10 +58,20 @@ def test_demo_once_is_idempotent(runner):
 
 
 def test_demo_without_once_loads_another_copy_and_keeps_the_account(runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0
     result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0 and "unchanged" in result.output
+    password = next(line for line in first.output.splitlines() if line.startswith("Password:"))
+    assert result.exit_code == 0 and password in result.output  # the same account, the same password
     assert count(Area) == 2 and count(User) == 1
+
+
+def test_every_start_prints_the_login_and_the_join_link_again(app, runner):
+    first = runner.invoke(args=["demo", "--once"]).output
+    again = runner.invoke(args=["demo", "--once"]).output
+    login = [line for line in first.splitlines() if line.startswith(("Log in as:", "Password:", "Join the open walk:"))]
+    assert len(login) == 3 and all(line in again for line in login)
+    assert os.stat(app.config["DEMO_LOGIN_FILE"]).st_mode & 0o777 == 0o600
 
 
 def test_demo_calls_the_hooks_and_survives_a_failing_one(runner, monkeypatch):

@@ -173,7 +173,7 @@ def test_merge_dismisses_through_the_lifecycle_and_is_audited(app, make, walk):
     user = make.user()
     a = observe(app, make.participant(walk=walk))
     b = observe(app, make.participant(walk=walk))
-    service.merge(a, b, user)
+    service.merge(a, b, user, app.config["UPLOAD_DIR"])
     assert (a.status, b.status) == ("new", "dismissed")
     status_events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "status")).all()
     assert [(e.object_id, e.details["after"], e.details["event"]) for e in status_events] == \
@@ -228,7 +228,7 @@ def test_merging_an_observation_of_another_walk_is_refused(app, client, make, wa
 def test_unhiding_a_merged_observation_is_refused_with_a_message(app, client, make, walk, editor):
     first = observe(app, make.participant(walk=walk))
     second = observe(app, make.participant(walk=walk))
-    service.merge(first, second, editor)
+    service.merge(first, second, editor, app.config["UPLOAD_DIR"])
     db.session.commit()
     url = f"/observations/{second.id}"
     client.set_cookie("lang", "en")

@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from .. import access
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
 from ..safe_text import content_disposition
 from ..web import ButtonForm, Saved, editor_required, fail, save
@@ -290,7 +291,7 @@ def _render_meeting(area: Area, form: MeetingForm, status: int = 200, chosen=Non
         chosen = [a.id for _, actions in overview["groups"] for a in actions]
     open_actions = [a for a in service.plan(area) if a.status in service.OPEN_STATUSES]
     return render_template("actions/meeting.html", area=area, form=form, overview=overview,
-                           open_actions=open_actions, chosen={int(i) for i in chosen if str(i).isdigit()},
+                           open_actions=open_actions, chosen={parse_id(i) for i in chosen} - {None},
                            meetings=service.past_meetings(area), **_labels()), status
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
-from .. import access
+from .. import access, dates
 from ..extensions import db
 from ..models import (ACTION_HORIZONS, ACTION_PRIORITIES, ACTION_STATUSES, ActionItem, ActionUpdate, Area,
                       Contact, Meeting, Observation, Organization, audit, utcnow)
@@ -165,6 +165,11 @@ def clean_values(values: dict, action: ActionItem | None = None) -> dict:
         if value is not None and not isinstance(value, dt.date):
             errors[field] = _l("Not a date.")
             value = None
+        if value is not None:
+            try:
+                dates.check_range(value)
+            except dates.DateError as error:
+                errors[field], value = error.message, None
         clean[field] = value
     if clean["start_date"] and clean["due_date"] and clean["due_date"] < clean["start_date"]:
         errors["due_date"] = _l("The due date cannot be before the start date.")
@@ -461,6 +466,11 @@ def record_meeting(area: Area, values: dict, user, actions=()) -> Meeting:
     held_on = values.get("held_on")
     if not isinstance(held_on, dt.date):
         errors["held_on"] = _l("Give the date of the meeting.")
+    else:
+        try:
+            dates.check_range(held_on)
+        except dates.DateError as error:
+            errors["held_on"] = error.message
     title = _text(values.get("title"))[:200]
     notes, decisions = _text(values.get("notes")), _text(values.get("decisions"))
     if not (notes or decisions):

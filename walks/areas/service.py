@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
-from .. import access, geo
+from .. import access, dates, geo
 from ..extensions import db
 from ..models import LIGHT_CONDITIONS, WALK_STATUSES, Area, Walk, audit
 from ..web import DomainError
@@ -206,10 +206,13 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm"))
 
 
-def local_to_utc(value: dt.datetime | None) -> dt.datetime | None:
+def local_to_utc(value: dt.datetime | None, field: str = "starts_at") -> dt.datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=_zone()).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    try:
+        return dates.to_utc(value, _zone())
+    except dates.DateError as error:
+        raise AreaError(error.message, field) from None
 
 
 def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:

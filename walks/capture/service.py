@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import access
+from .. import access, dates
 from .. import photos as photo_pipeline
 from ..addresses import nearest_address
 from ..extensions import db
@@ -136,12 +136,10 @@ def _observed_at(value):
     if _blank(value):
         return None
     try:
-        moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise CaptureError(_l("The time is not a valid ISO 8601 date and time."), "observed_at") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    if moment > utcnow() + dt.timedelta(days=1) or moment.year < 2000:
+        moment = dates.parse_datetime(value)
+    except dates.DateError as error:
+        raise CaptureError(error.message, "observed_at") from None
+    if moment > utcnow() + dt.timedelta(days=1):
         raise CaptureError(_l("The time is not a plausible time for this observation."), "observed_at")
     return moment.replace(microsecond=0)
 
@@ -159,7 +157,10 @@ def category_by_code(code) -> Category:
 
 def _ratings_from(payload: dict) -> dict:
     nested = payload.get("ratings")
-    nested = nested if isinstance(nested, dict) else {}
+    if nested is not None and not isinstance(nested, dict):
+        raise CaptureError(_l("The ratings must be sent as named values, such as {\"lighting\": 2}."),
+                           "ratings")
+    nested = nested or {}
     result = {}
     for name in FINER_RATINGS:
         value = nested.get(name, payload.get(f"rating_{name}"))

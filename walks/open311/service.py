@@ -5,17 +5,17 @@ service_request_id is str(Observation.id); the token of a request is its Observa
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 import uuid as uuidlib
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import geo
+from .. import dates, geo
 from ..addresses import nearest_address
 from ..categories.service import theme_name
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import (ApiKey, Area, Category, FaultReport, FaultReportItem, Observation, Organization, Walk, audit,
                       hash_token, utcnow)
 from ..observations import visible
@@ -116,13 +116,9 @@ def iso(value: dt.datetime | None) -> str | None:
 def parse_datetime(raw: str, name: str) -> dt.datetime:
     """An ISO 8601 date or datetime -> naive UTC. A datetime without a zone is taken as UTC."""
     try:
-        # An unencoded "+01:00" in a query string arrives as " 01:00".
-        value = dt.datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw.strip()).replace("Z", "+00:00"))
-    except ValueError:
-        raise Open311Error(_l("%(name)s is not an ISO 8601 date and time.", name=name), status=400) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return value
+        return dates.parse_datetime(raw)
+    except dates.DateError as error:
+        raise Open311Error(_l("%(name)s: %(reason)s", name=name, reason=error.message), status=400) from None
 
 
 def readable_observations(api_key: ApiKey | None = None):
@@ -141,9 +137,10 @@ def readable_observations(api_key: ApiKey | None = None):
 
 
 def find_request(request_id: str, api_key: ApiKey | None = None) -> Observation:
-    if not request_id.isdigit():
-        raise Open311Error(_l("No service request has the id %(id)s.", id=request_id), status=404)
-    found = db.session.scalar(readable_observations(api_key).where(Observation.id == int(request_id)))
+    number = parse_id(request_id)
+    if number is None:
+        raise Open311Error(_l("No service request has the id %(id)s.", id=request_id[:40]), status=404)
+    found = db.session.scalar(readable_observations(api_key).where(Observation.id == number))
     if found is None:
         raise Open311Error(_l("No service request has the id %(id)s.", id=request_id), status=404)
     return found
@@ -162,7 +159,9 @@ def search_requests(args, api_key: ApiKey | None = None) -> list[Observation]:
     query = readable_observations(api_key)
     if ids:
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
-        numbers = [int(part) for part in wanted if part.isdigit()]
+        numbers = [parse_id(part) for part in wanted]
+        if None in numbers:
+            raise Open311Error(_l("service_request_id must be request ids separated by commas."), status=400)
         return list(db.session.scalars(query.where(Observation.id.in_(numbers)).order_by(Observation.id)))
     start_raw, end_raw = args.get("start_date", "").strip(), args.get("end_date", "").strip()
     start = parse_datetime(start_raw, "start_date") if start_raw else None

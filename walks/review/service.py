@@ -42,7 +42,7 @@ class Filters:
         return cls(
             category=args.get("category", "")[:40],
             theme=args.get("theme", "") if args.get("theme") in THEMES else "",
-            safety=int(safety) if safety.isdigit() and int(safety) in SAFETY_RATINGS else None,
+            safety=int(safety) if safety.isascii() and safety.isdigit() and int(safety) in SAFETY_RATINGS else None,
             role=args.get("role", "") if args.get("role") in PARTICIPANT_ROLES else "",
             status=args.get("status", "") if args.get("status") in OBSERVATION_STATUSES else "",
             show_hidden=args.get("show_hidden") in ("1", "y", "on", "true"),
