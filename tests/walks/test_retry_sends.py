@@ -107,3 +107,13 @@ def test_links_in_a_retried_report_use_the_public_address(app, client, login, op
     open311.mode = "ok"
     assert runner.run_job("retry-sends", later(6)) == "sent 1"
     assert open311.posts[-2][2]["media_url"].startswith("https://trygg.example.se/reports/")
+
+
+def test_a_report_deleted_after_it_was_listed_is_skipped(app, client, login, smtp, draft, monkeypatch):
+    fail_once_by_hand(app, client, login, draft)
+    listed = service.reports_to_retry(later(6))
+    service.delete_draft(refreshed(draft), None)
+    db.session.commit()
+    monkeypatch.setattr(service, "reports_to_retry", lambda now: listed)
+    assert runner.run_job("retry-sends", later(6)) == "skipped 1"
+    assert smtp.envelopes == []

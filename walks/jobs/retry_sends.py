@@ -20,8 +20,10 @@ from .runner import job
 RETRY_EVERY = dt.timedelta(minutes=1)
 
 
-def retry_report(report: FaultReport, now: dt.datetime) -> str:
-    """One due report: sent, failed (tried again later), gave_up, or skipped (claimed elsewhere)."""
+def retry_report(report: FaultReport | None, now: dt.datetime) -> str:
+    """One due report: sent, failed (tried again later), gave_up, or skipped (claimed or deleted elsewhere)."""
+    if report is None:
+        return "skipped"
     try:
         claimed = reports.claim_for_sending(report, retry_due=now)
     except reports.ReportError:
