@@ -33,6 +33,8 @@ CAPABILITIES = (
     "walks.followup",
     "walks.addresses",
     "walks.jobs",
+    "walks.public",
+    "walks.updates",
     "walks.demo",
     "maps.views",
 )

@@ -32,7 +32,12 @@ EVENTS = {
     "action_cancelled": None,
     "restored": None,                 # a dismissed observation taken back
     "dismissed": "dismissed",         # merged into another, or judged no fault
+    "walker_partly_fixed": "partly_fixed",    # a walker says the resolved fault is only partly fixed
+    "walker_not_fixed": None,                 # a walker says it is not fixed: the item is open again
+    "closed_not_fixed": "closed_not_fixed",   # the coordinator closes it, honestly, as not fixed
 }
+# Verdicts that stand apart from membership, as "dismissed" does (but any later event recomputes them).
+VERDICTS = ("partly_fixed", "closed_not_fixed")
 
 
 def visible():
@@ -84,8 +89,8 @@ def set_status(observation: Observation, event: str, actor=None, **details) -> s
     db.session.flush()
     before = observation.status
     target = EVENTS[event]
-    if target == "dismissed":
-        after = "dismissed"
+    if target == "dismissed" or target in VERDICTS:
+        after = target
     elif before == "dismissed" and event != "restored":
         after = before
     else:

@@ -43,6 +43,12 @@ def defaults(instance_path: str) -> dict:
         # Hours an offensive graffiti fault may stay open before the coordinator is reminded.
         "OFFENSIVE_PROMISED_HOURS": 24,
         "PUBLIC_BASE_URL": None,
+        # Decimals of positions on the public pages: 3 rounds to about 110 m north–south (the map's scale).
+        "PUBLIC_POSITION_DECIMALS": 3,
+        # Days a walker's signed link (verify the e-mail, answer "was it fixed?") works.
+        "WALKER_LINK_MAX_AGE_DAYS": 60,
+        # Days after a fault is resolved before its walkers are asked "was it fixed?" (0: at once).
+        "FIXED_QUESTION_AFTER_DAYS": 0,
         "REPORT_REFERENCE_PREFIX": "TV",
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_SECONDS": 300,
