@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from .. import mail
 from ..capture.outcome import outcome_for
 from ..extensions import db
-from ..models import FixedQuestion, Observation, Participant
+from ..models import FixedQuestion, Observation, Participant, utcnow
 from ..updates import mails, service
 from .runner import job
 
@@ -59,7 +59,8 @@ def mail_questions(now: dt.datetime) -> dict[str, int]:
      help="Ask the walkers who reported a resolved fault whether it was fixed.")
 def ask_fixed(now: dt.datetime) -> str:
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
-        asked = service.ask_questions(now, current_app.config["FIXED_QUESTION_AFTER_DAYS"])
+        # The clock now, not when `jobs run` started: the status fetch just before may have resolved items.
+        asked = service.ask_questions(max(now, utcnow()), current_app.config["FIXED_QUESTION_AFTER_DAYS"])
         db.session.commit()
         counts = mail_questions(now)
     if asked:
