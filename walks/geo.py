@@ -182,3 +182,31 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(a))
+
+
+def _segment_distance(px: float, py: float, ax: float, ay: float, bx: float, by: float) -> float:
+    dx, dy = bx - ax, by - ay
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length))
+    return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
+
+
+def distance_outside_m(geometry: dict | None, lat: float, lon: float) -> float | None:
+    """How far (metres) a point lies outside a Polygon/MultiPolygon: 0 inside, None without a geometry.
+
+    Measured to the nearest edge in a flat projection around the point: exact enough for the few
+    hundred metres that matter when asking "is this point really in the walk's area?".
+    """
+    if not geometry:
+        return None
+    if contains(geometry, lat, lon):
+        return 0.0
+    metres_per_degree = 6_371_000 * math.pi / 180
+    scale_x = metres_per_degree * math.cos(math.radians(lat))
+    best = math.inf
+    for polygon in _polygons_of(geometry):
+        for ring in polygon:
+            points = [((p[0] - lon) * scale_x, (p[1] - lat) * metres_per_degree) for p in ring]
+            for (ax, ay), (bx, by) in zip(points, points[1:]):
+                best = min(best, _segment_distance(0.0, 0.0, ax, ay, bx, by))
+    return best

@@ -29,7 +29,7 @@ LIGHT_CONDITIONS = ("daylight", "dusk", "dark")
 WALK_STATUSES = ("planned", "open", "closed")
 PARTICIPANT_ROLES = ("resident", "staff", "police", "property_owner", "business", "politician", "other")
 THEMES = ("safety", "clean", "access", "positive")
-LOCATION_SOURCES = ("gps", "exif", "map")
+LOCATION_SOURCES = ("gps", "exif", "map", "landmark")
 OBSERVATION_STATUSES = ("new", "reported", "in_action", "resolved", "dismissed")
 # The walker's verdict on a fixed fault: partly fixed, or closed without being fixed (issue 10).
 OBSERVATION_STATUSES += ("partly_fixed", "closed_not_fixed")
@@ -152,6 +152,7 @@ class Walk(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="planned")
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     route: Mapped[Optional[dict]] = mapped_column(sa.JSON)  # a GeoJSON LineString: the planned route
+    landmarks: Mapped[Optional[list]] = mapped_column(sa.JSON)  # [{name, lat, lon}]: places to log at without the map
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[Optional[dt.datetime]]  # its public page ("Vad hände sedan?") is on since
     area: Mapped[Area] = relationship(back_populates="walks")
@@ -231,6 +232,7 @@ class Observation(db.Model):
     merged_into_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("observations.id"))
     media_url: Mapped[str] = mapped_column(sa.String(500), default="")  # given by an Open311 client
     walker_notified: Mapped[str] = mapped_column(sa.String(30), default="")  # the outcome last mailed to its walker
+    outside_area: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # set by the server
 
     walk: Mapped[Optional[Walk]] = relationship(back_populates="observations")
     area: Mapped[Optional[Area]] = relationship()

@@ -16,6 +16,7 @@ ENV_KEYS = (
     "MAIL_USE_TLS",
     "MAIL_SENDER",
     "PUBLIC_BASE_URL",
+    "TILE_PREFETCH",
 )
 
 
@@ -30,6 +31,15 @@ def defaults(instance_path: str) -> dict:
         "MAX_GEOJSON_BYTES": 2 * 1024 * 1024,
         "TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": "&copy; OpenStreetMap contributors",
+        # Keep the walk area's tiles ahead of time on the walker's phone. None: on, except for
+        # tile.openstreetmap.org, whose tile usage policy forbids bulk prefetching.
+        "TILE_PREFETCH": None,
+        "TILE_PREFETCH_MAX": 300,  # at most this many tiles are fetched ahead per walk
+        "TILE_CACHE_MAX": 600,  # tiles kept on the phone in all (prefetched and seen), oldest dropped first
+        "GPS_GOOD_ACCURACY_M": 20,  # on save, wait a few seconds for a fix at least this good
+        "GPS_WARN_ACCURACY_M": 50,  # a fix worse than this is shown as a warning (saving still works)
+        "GPS_FIX_WAIT_S": 5,  # how long saving waits for a good fix before taking the best one it has
+        "OUTSIDE_AREA_MARGIN_M": 100,  # a point farther than this outside the area is flagged
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ["sv", "en"],
@@ -70,6 +80,8 @@ def from_environment(environ=os.environ) -> dict:
         found["SQLALCHEMY_DATABASE_URI"] = url
     if "MAIL_PORT" in found:
         found["MAIL_PORT"] = int(found["MAIL_PORT"])
+    if "TILE_PREFETCH" in found:
+        found["TILE_PREFETCH"] = found["TILE_PREFETCH"].lower() in {"1", "true", "yes", "on"}
     if "MAIL_USE_TLS" in found:
         found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].lower() in {"1", "true", "yes", "on"}
     return found

@@ -1,13 +1,13 @@
 """addresses: the municipality's address file for reverse geocoding
 
 Revision ID: 0010
-Revises: 0001
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0010"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -50,6 +50,24 @@
 
   function ready() { document.documentElement.setAttribute("data-offline-ready", ""); }
 
+  /* With signal, ask the worker to keep the walk area's map (the server sends the list only when the
+     tile server allows fetching ahead) and tell the walker whether all of it is kept. */
+  function keepTiles(registration) {
+    var urls = config.prefetchTiles || [];
+    var statusEl = document.querySelector("[data-capture-map-status]");
+    if (!urls.length || navigator.onLine === false || !statusEl) return;
+    var msg = config.messages || {};
+    var channel = new MessageChannel();
+    channel.port1.onmessage = function (event) {
+      var report = event.data || {};
+      if (report.type !== "tiles-kept") return;
+      statusEl.textContent = report.full ? msg.mapStorageFull :
+        report.failed ? msg.mapPartial.replace("{n}", report.failed).replace("{total}", report.total) : msg.mapKept;
+      document.documentElement.setAttribute("data-tiles-kept", report.failed || report.full ? "partial" : "all");
+    };
+    registration.active.postMessage({ type: "keep-tiles", urls: urls }, [channel.port2]);
+  }
+
   // A page that came through the worker is kept already; the first one did not, so ask for it.
   var controlled = !!navigator.serviceWorker.controller;
   navigator.serviceWorker.register(config.swUrl || "/sw.js", { scope: config.swScope || "/" })
@@ -65,6 +83,7 @@
       var urls = controlled ? [] : [location.pathname];
       if (config.mineUrl) urls.push(config.mineUrl);
       registration.active.postMessage({ type: "keep-pages", urls: urls }, [channel.port2]);
+      keepTiles(registration);
     })
     .catch(function () {});
 })();

@@ -185,9 +185,61 @@
     }).catch(function () { return file; });
   }
 
+  /* The GPS position in a JPEG's EXIF, as {lat, lon}, or null. Reads only the first 128 kB. */
+  function exifPosition(file) {
+    if (!file || !file.slice || !/jpe?g$/i.test(file.type || file.name || "")) return Promise.resolve(null);
+    return file.slice(0, 131072).arrayBuffer().then(function (buffer) {
+      return readExifGps(new DataView(buffer));
+    }).catch(function () { return null; });
+  }
+
+  function readExifGps(view) {
+    if (view.getUint16(0) !== 0xFFD8) return null;
+    var offset = 2;
+    while (offset + 4 <= view.byteLength) {
+      var marker = view.getUint16(offset), size = view.getUint16(offset + 2);
+      if (marker === 0xFFE1 && view.getUint32(offset + 4) === 0x45786966) return readTiffGps(view, offset + 10);
+      if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) return null;
+      offset += 2 + size;
+    }
+    return null;
+  }
+
+  function readTiffGps(view, tiff) {
+    var little = view.getUint16(tiff) === 0x4949;
+    function u16(at) { return view.getUint16(tiff + at, little); }
+    function u32(at) { return view.getUint32(tiff + at, little); }
+    function entries(ifd) {
+      var found = {}, count = u16(ifd);
+      for (var i = 0; i < count; i++) {
+        var at = ifd + 2 + i * 12;
+        found[u16(at)] = { type: u16(at + 2), count: u32(at + 4), valueAt: at + 8 };
+      }
+      return found;
+    }
+    function degrees(entry) {
+      if (!entry || entry.type !== 5 || entry.count !== 3) return null;
+      var at = u32(entry.valueAt), parts = [];
+      for (var i = 0; i < 3; i++) {
+        var den = u32(at + i * 8 + 4);
+        if (!den) return null;
+        parts.push(u32(at + i * 8) / den);
+      }
+      return parts[0] + parts[1] / 60 + parts[2] / 3600;
+    }
+    function ref(entry) { return entry ? String.fromCharCode(view.getUint8(tiff + entry.valueAt)) : ""; }
+    var gpsPointer = entries(u32(4))[0x8825];
+    if (!gpsPointer) return null;
+    var gps = entries(u32(gpsPointer.valueAt));
+    var lat = degrees(gps[2]), lon = degrees(gps[4]);
+    if (lat === null || lon === null || lat > 90 || lon > 180) return null;
+    return { lat: ref(gps[1]) === "S" ? -lat : lat, lon: ref(gps[3]) === "W" ? -lon : lon };
+  }
+
   var api = window.CaptureQueue = {
     put: put, remove: remove, all: all, flush: flush, notify: notify, send: send,
     startRetrying: startRetrying, newUuid: newUuid, shrinkPhoto: shrinkPhoto, csrfToken: csrfToken,
+    exifPosition: exifPosition,
     onChange: function (fn) { listeners.push(fn); }
   };
 })();

@@ -62,6 +62,8 @@ def fill_observation(page, text):
     page.locator(".capture-safety-buttons label", has_text="Mycket otryggt").click()
     page.set_input_files("input[data-capture-photos]", files=[
         {"name": "IMG_0042.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(size=(3000, 2000), orientation=6)}])
+    page.get_by_text("1 foto valda").wait_for()
+    page.get_by_text("Skriv några ord, fler betyg (frivilligt)").click()
     page.fill("#capture-text", text)
 
 
@@ -135,7 +137,7 @@ def test_without_location_access_the_point_is_placed_on_the_map(live_app, phone,
     phone.locator("label.capture-category", has_text="Nedskräpning").click()
     phone.locator(".capture-safety-buttons label", has_text="Ganska tryggt").click()
     phone.get_by_role("button", name="Spara observationen").click()
-    assert phone.locator("[data-capture-error]").inner_text().startswith("Ingen position ännu")
+    assert phone.locator("#capture-position-error").inner_text().startswith("Ingen position ännu")
     phone.locator("#capture-map").click(position={"x": 120, "y": 80})
     phone.get_by_text("Positionen är utsatt på kartan.").wait_for()
     phone.get_by_role("button", name="Spara observationen").click()

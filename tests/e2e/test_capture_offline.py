@@ -83,6 +83,7 @@ def log_observation(page, text):
     page.get_by_text("Positionen stämmer på ungefär 12 m").wait_for()
     page.locator("label.capture-category", has_text="Belysning").click()
     page.locator("label.capture-safety-1").click()  # 1 otryggt
+    page.get_by_text("Skriv några ord, fler betyg (frivilligt)").click()
     page.fill("#capture-text", text)
     page.get_by_role("button", name="Spara observationen").click()
 

@@ -71,3 +71,23 @@ def test_cli_loads_and_reports_row_errors(app, runner, tmp_path):
     assert db.session.query(Address).count() == 2
     result = runner.invoke(args=["addresses", "lookup", "57.7215", "11.9525"])
     assert "Hjalmar Brantingsgatan 1" in result.output
+
+
+def test_a_walkers_point_gets_the_nearest_address(loaded, make):
+    from walks.capture import service as capture
+
+    from .capture_samples import payload
+    participant = make.participant()
+    data = payload()
+    data.update(lat=57.72150 - 20 * 0.000009, lon=11.95250)
+    result = capture.create_observation(participant.walk, participant, data, [], loaded.config)
+    assert result.observation.address == "Hjalmar Brantingsgatan 1, 41705 Göteborg"
+
+
+def test_an_open311_request_without_an_address_gets_one(loaded, make):
+    from walks.open311 import service as open311
+    from werkzeug.datastructures import MultiDict
+    key = open311.create_api_key("Stadens app")
+    form = MultiDict({"api_key": key, "service_code": "lighting", "lat": "57.7220", "long": "11.9525",
+                      "description": "Släckt"})
+    assert open311.create_request(form).address == "Vågmästareplatsen 3, 41705 Göteborg"

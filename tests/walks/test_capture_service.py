@@ -132,7 +132,7 @@ BAD = [
     ({"rating_lighting": 4}, "0 to 3"),
     ({"ratings": {"people": -1}}, "0 to 3"),
     ({"text": "x" * 100_000}, "at most 2000"),
-    ({"location_source": "guess"}, "gps, exif or map"),
+    ({"location_source": "guess"}, "gps, exif, map or landmark"),
     ({"uuid": "not-a-uuid"}, "UUID"),
     ({"observed_at": "yesterday"}, "ISO 8601"),
 ]

@@ -5,6 +5,8 @@ from wtforms import (BooleanField, DateTimeLocalField, SearchField, SelectChoice
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..capture.landmarks import LandmarkError, format_landmarks, parse_landmarks
+
 LIGHT_CHOICES = [SelectChoice("daylight", _l("Daylight")), SelectChoice("dusk", _l("Dusk")),
                  SelectChoice("dark", _l("Dark"))]
 STATUS_CHOICES = [SelectChoice("planned", _l("Planned")), SelectChoice("open", _l("Open: walkers can join")),
@@ -20,6 +22,23 @@ class AreaForm(FlaskForm):
                                   render_kw={"rows": 5, "spellcheck": "false", "class": "mono"})
 
 
+class LandmarksField(TextAreaField):
+    """Lines "Name; latitude; longitude"; .data is the parsed list, every bad row an error."""
+
+    def process_formdata(self, valuelist):
+        self.raw_text = valuelist[0] if valuelist else ""
+        try:
+            self.data = parse_landmarks(self.raw_text)
+        except LandmarkError as error:
+            self.data = None
+            self.process_errors.extend(str(message) for message in error.errors)
+
+    def _value(self):
+        if hasattr(self, "raw_text"):
+            return self.raw_text
+        return format_landmarks(self.data)
+
+
 class WalkForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMATS, validators=[InputRequired()])
@@ -30,6 +49,10 @@ class WalkForm(FlaskForm):
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="planned")
     route_file = FileField(_l("Planned route: a GeoJSON LineString (optional)"))
     remove_route = BooleanField(_l("Remove the planned route"))
+    landmarks = LandmarksField(
+        _l("Places walkers can choose instead of the map (optional)"),
+        description=_l("One a line: Name; latitude; longitude. For example: Tram stop Brunnsbotorget; 57.7219; 11.9530"),
+        render_kw={"rows": 4, "spellcheck": "false"})
 
 
 class SearchForm(FlaskForm):

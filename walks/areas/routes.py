@@ -119,7 +119,8 @@ def area_edit(area_id: int):
 def _walk_values(form: WalkForm) -> dict:
     return {"title": form.title.data, "starts_at": service.local_to_utc(form.starts_at.data),
             "ends_at": service.local_to_utc(form.ends_at.data), "light_condition": form.light_condition.data,
-            "weather": form.weather.data, "meeting_point": form.meeting_point.data, "status": form.status.data}
+            "weather": form.weather.data, "meeting_point": form.meeting_point.data, "status": form.status.data,
+            "landmarks": form.landmarks.data or None}
 
 
 def _walk_route(form: WalkForm):

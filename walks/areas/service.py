@@ -153,10 +153,13 @@ def _clean_walk(values: dict) -> dict:
         raise AreaError(_l("Choose daylight, dusk or dark."), "light_condition")
     if values.get("status") not in WALK_STATUSES:
         raise AreaError(_l("Choose planned, open or closed."), "status")
-    return {"title": title, "starts_at": starts_at, "ends_at": ends_at,
-            "light_condition": values["light_condition"], "status": values["status"],
-            "weather": (values.get("weather") or "").strip()[:200],
-            "meeting_point": (values.get("meeting_point") or "").strip()[:300]}
+    cleaned = {"title": title, "starts_at": starts_at, "ends_at": ends_at,
+               "light_condition": values["light_condition"], "status": values["status"],
+               "weather": (values.get("weather") or "").strip()[:200],
+               "meeting_point": (values.get("meeting_point") or "").strip()[:300]}
+    if "landmarks" in values:  # parsed and checked on the walk form (walks/capture/landmarks.py)
+        cleaned["landmarks"] = values["landmarks"] or None
+    return cleaned
 
 
 def create_walk(area: Area, values: dict, user, route: dict | None = None) -> Walk:

@@ -26,6 +26,13 @@ SAFETY_LABELS = {
     3: _l("Safe"),
 }
 
+LOCATION_SOURCE_LABELS = {
+    "gps": _l("GPS"),
+    "exif": _l("from the photo"),
+    "map": _l("placed on the map"),
+    "landmark": _l("a place from the list"),
+}
+
 FINER_LABELS = {
     "lighting": _l("Lighting"),
     "openness": _l("Openness"),

@@ -52,6 +52,9 @@ def worker_script() -> str:
         "precache": [url for url, _ in files],
         # Pages kept for offline use: /j/<code>/capture and /j/<code>/mine under this app's root.
         "root": request.script_root + "/",
+        # Map tiles are kept from this tile server only, at most this many (oldest dropped first).
+        "tileUrl": current_app.config["TILE_URL"],
+        "tileCacheMax": current_app.config["TILE_CACHE_MAX"],
     }
     return f"self.SW_CONFIG = {json.dumps(config)};\n" + source.decode("utf-8")
 

@@ -13,8 +13,9 @@ from ..categories.service import THEME_NAMES, active_categories, theme_name
 from ..extensions import db
 from ..models import FINER_RATINGS, Photo, Walk
 from ..web import fail
-from . import service
-from .forms import FINER_LABELS, ROLE_LABELS, SAFETY_LABELS, DeleteForm, EditObservationForm, JoinForm, StartForm
+from . import service, tiles
+from .forms import (FINER_LABELS, LOCATION_SOURCE_LABELS, ROLE_LABELS, SAFETY_LABELS, DeleteForm,
+                    EditObservationForm, JoinForm, StartForm)
 from .service import CaptureError
 
 bp = Blueprint("capture", __name__)
@@ -138,6 +139,11 @@ def walk(code: str):
     if participant is None or walk.status != "open":
         return redirect(url_for("capture.join", code=walk.join_code))
     area = walk.area
+    settings = current_app.config
+    tile_url = settings["TILE_URL"]
+    prefetch = tiles.prefetch_allowed(tile_url, settings["TILE_PREFETCH"])
+    centre = [area.centre_lat, area.centre_lon] if area.centre_lat is not None else None
+    box = tiles.walk_bounds(area.boundary, walk.route, centre)
     config = {
         "code": walk.join_code,
         "submitUrl": url_for("capture.api_create", code=walk.join_code),
@@ -147,29 +153,52 @@ def walk(code: str):
         "swUrl": url_for("capture_offline.service_worker"),
         "swScope": request.script_root + "/",
         "leafletImages": url_for("capture.leaflet", filename="images/"),
-        "tileUrl": current_app.config["TILE_URL"],
-        "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
-        "centre": [area.centre_lat, area.centre_lon] if area.centre_lat is not None else None,
+        "tileUrl": tile_url,
+        "tileAttribution": settings["TILE_ATTRIBUTION"],
+        "minZoom": tiles.CAPTURE_MIN_ZOOM,
+        "maxNativeZoom": tiles.CAPTURE_MAX_NATIVE_ZOOM,
+        "prefetchTiles": tiles.tile_urls(tile_url, tiles.tiles_for_bounds(
+            box, limit=settings["TILE_PREFETCH_MAX"])) if prefetch else [],
+        "centre": centre,
         "boundary": area.boundary,
-        "warnAccuracy": 50,
+        "route": walk.route,
+        "landmarks": walk.landmarks or [],
+        "goodAccuracy": settings["GPS_GOOD_ACCURACY_M"],
+        "warnAccuracy": settings["GPS_WARN_ACCURACY_M"],
+        "fixWaitMs": int(settings["GPS_FIX_WAIT_S"] * 1000),
+        "outsideMargin": settings["OUTSIDE_AREA_MARGIN_M"],
         "maxSide": photo_pipeline.MAX_SIDE,
         "messages": {
             "saved": _("Saved. Thank you!"),
             "waiting": _("%(n)s waiting to be sent", n="{n}"),
             "sending": _("Sending…"),
             "allSent": _("Everything is sent."),
-            "noPosition": _("No position yet. Allow location access, or tap the map to place the point."),
+            "noPosition": _("No position yet. Allow location access, tap the map, or choose a place from the list."),
             "accuracy": _("Position accurate to about %(m)s m", m="{m}"),
             "poorAccuracy": _("Weak position (about %(m)s m). Drag the pin to the right spot if you can.",
                               m="{m}"),
+            "waitingForFix": _("Waiting a few seconds for a better position (now about %(m)s m)…", m="{m}"),
             "placedOnMap": _("Position placed on the map."),
-            "geoDenied": _("Location access is off. Tap the map to place the point, or add a photo with a position."),
+            "fromPhoto": _("Position taken from the photo: the pin shows where it landed."),
+            "atLandmark": _("Position: %(name)s", name="{name}"),
+            "geoDenied": _("Location access is off. Tap the map to place the point, choose a place from the "
+                           "list, or add a photo with a position."),
             "chooseCategory": _("Choose a category."),
             "chooseSafety": _("Choose how safe the place feels."),
+            "outside": _("This point is about %(m)s m outside the walk's area. Save it anyway, or move the pin.",
+                         m="{m}"),
+            "badPhoto": _("This phone cannot open the photo “%(name)s”. Take a new photo or choose another "
+                          "one (JPEG or PNG).", name="{name}"),
             "failed": _("Could not be saved: %(reason)s", reason="{reason}"),
             "discard": _("Remove"),
             "photosChosen": _("%(n)s photo(s) chosen", n="{n}"),
             "offline": _("No connection. Your observation is kept on this phone and sent later."),
+            "mapKept": _("The map of the area is kept on this phone for use without signal."),
+            "mapPartial": _("The map is only partly kept on this phone: %(n)s of %(total)s map pieces could "
+                            "not be fetched. Without signal, parts of the map may be blank.",
+                            n="{n}", total="{total}"),
+            "mapStorageFull": _("The phone's storage is full: the map is only partly kept for use without "
+                                "signal. Your observations are not affected."),
         },
     }
     return render_template("capture/capture.html", walk=walk, participant=participant,
@@ -195,7 +224,7 @@ def mine(code: str):
     }
     return render_template("capture/mine.html", walk=walk, participant=participant, observations=observations,
                            delete_form=DeleteForm(), safety_labels=SAFETY_LABELS, map_config=map_config,
-                           role_labels=ROLE_LABELS)
+                           role_labels=ROLE_LABELS, source_labels=LOCATION_SOURCE_LABELS)
 
 
 def _own_observation_or_error(code: str, uuid: str):
@@ -320,7 +349,8 @@ def _api_own_observation(uuid: str):
 def api_update(uuid: str):
     observation, participant = _api_own_observation(uuid)
     try:
-        service.update_observation(observation, participant, _payload())
+        service.update_observation(observation, participant, _payload(),
+                                   current_app.config["OUTSIDE_AREA_MARGIN_M"])
     except CaptureError as error:
         return _api_error(error)
     db.session.commit()

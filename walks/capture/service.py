@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import photos as photo_pipeline
+from ..addresses import nearest_address
 from ..extensions import db
-from ..geo import GeoJSONError, check_lat_lon
+from ..geo import GeoJSONError, check_lat_lon, distance_outside_m
 from ..models import (FINER_RATINGS, LOCATION_SOURCES, PARTICIPANT_ROLES, SAFETY_RATINGS, Category,
                       Observation, Participant, Photo, TrackPoint, Walk, hash_token, utcnow)
 
@@ -27,6 +28,7 @@ MAX_NAME = 80
 MAX_ACCURACY_M = 100_000
 MAX_TRACK_POINTS = 500
 MAX_PHOTOS_PER_REQUEST = 10
+DEFAULT_OUTSIDE_MARGIN_M = 100
 
 
 class CaptureError(Exception):
@@ -185,7 +187,8 @@ def normalize_observation(payload: dict, *, partial: bool = False) -> dict:
     source = payload.get("location_source")
     if not _blank(source):
         if source not in LOCATION_SOURCES:
-            raise CaptureError(400, _l("The position source must be gps, exif or map."), "location_source")
+            raise CaptureError(400, _l("The position source must be gps, exif, map or landmark."),
+                               "location_source")
         values["location_source"] = source
     elif not partial:
         values["location_source"] = None
@@ -272,6 +275,12 @@ def _flush_or_remove(upload_dir: str, written: list[str]) -> None:
 
 # ---- observations ----------------------------------------------------------------------------
 
+def is_outside_area(walk: Walk, lat: float, lon: float, margin_m: float) -> bool:
+    """Whether a point lies more than margin_m outside the walk's area (never without a boundary)."""
+    distance = distance_outside_m(walk.area.boundary if walk.area else None, lat, lon)
+    return distance is not None and distance > margin_m
+
+
 def find_observation(uuid) -> Observation | None:
     try:
         key = str(uuidlib.UUID(str(uuid)))
@@ -321,6 +330,8 @@ def create_observation(walk: Walk, participant: Participant, payload: dict, phot
         uuid=uuid, content_hash=digest, walk=walk, area_id=walk.area_id, participant=participant,
         category=category, source="walk", lat=lat, lon=lon, accuracy_m=accuracy, location_source=source,
         text=values["text"], safety=values["safety"], observed_at=values["observed_at"] or utcnow(),
+        address=nearest_address(lat, lon) or "",
+        outside_area=is_outside_area(walk, lat, lon, config.get("OUTSIDE_AREA_MARGIN_M", DEFAULT_OUTSIDE_MARGIN_M)),
         **{f"rating_{name}": ratings[name] for name in FINER_RATINGS})
     db.session.add(observation)
     written = []
@@ -351,7 +362,8 @@ def add_photos(observation: Observation, participant: Participant | None, photos
     return CaptureResult(observation, created=False, written_files=written, photos_added=added)
 
 
-def update_observation(observation: Observation, participant: Participant | None, payload: dict) -> Observation:
+def update_observation(observation: Observation, participant: Participant | None, payload: dict,
+                       outside_margin_m: float = DEFAULT_OUTSIDE_MARGIN_M) -> Observation:
     """The walker edits their own observation while the walk is open (only the fields sent)."""
     _own_open(observation, participant)
     values = normalize_observation(payload, partial=True)
@@ -361,6 +373,8 @@ def update_observation(observation: Observation, participant: Participant | None
         observation.lat, observation.lon = values["lat"], values["lon"]
         observation.location_source = values.get("location_source") or "map"
         observation.accuracy_m = values.get("accuracy")
+        observation.outside_area = is_outside_area(observation.walk, observation.lat, observation.lon,
+                                                   outside_margin_m)
     if "text" in values:
         observation.text = values["text"]
     if "safety" in values:
@@ -431,7 +445,7 @@ def observation_json(observation: Observation, photo_url) -> dict:
         "uuid": observation.uuid, "category": observation.category.code, "lat": observation.lat,
         "lon": observation.lon, "accuracy": observation.accuracy_m,
         "location_source": observation.location_source, "text": observation.text,
-        "safety": observation.safety,
+        "safety": observation.safety, "outside_area": observation.outside_area,
         "ratings": {name: getattr(observation, f"rating_{name}") for name in FINER_RATINGS},
         "observed_at": observation.observed_at.isoformat() + "Z",
         "photos": [{"sha256": p.sha256, "url": photo_url(p.filename), "thumb_url": photo_url(p.thumb_filename)}

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import geo
+from ..addresses import nearest_address
 from ..categories.service import theme_name
 from ..extensions import db
 from ..models import ApiKey, Area, Category, FaultReport, FaultReportItem, Observation, audit, hash_token, utcnow
@@ -246,7 +247,8 @@ def create_request(form) -> Observation:
     observation = Observation(
         uuid=str(uuidlib.uuid4()), walk_id=None, area_id=area.id if area else None, category=category,
         source="open311", lat=lat, lon=lon, location_source="map", text=description.strip(),
-        address=form.get("address_string", "").strip()[:300], media_url=media_url,
+        address=form.get("address_string", "").strip()[:300] or nearest_address(lat, lon) or "",
+        media_url=media_url,
         safety=int(safety) if safety else DEFAULT_SAFETY, status="new")
     db.session.add(observation)
     db.session.flush()
