@@ -390,3 +390,38 @@ def test_the_coordinator_closes_a_reopened_item_as_not_fixed(app, client, login,
     db.session.expire_all()
     question = db.session.get(FixedQuestion, question.id)
     assert (question.item.status, question.item.observation.status) == ("rejected", "closed_not_fixed")
+
+
+class RefusingInbox:
+    """An SMTP server that refuses the recipient, as a mailbox that does not exist."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 No such mailbox"
+
+
+def test_an_address_the_mail_server_bounces_is_not_kept(app, client, walker):
+    from aiosmtpd.controller import Controller
+
+    from .test_reports_sending import free_port
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+        mine = client.get(f"/j/{walker.walk.join_code}/mine")
+        response = client.post(f"/j/{walker.walk.join_code}/updates",
+                               data={"csrf_token": token_of(mine), "email": "nobody@example.se"})
+    finally:
+        controller.stop()
+    assert response.status_code == 400 and "No mail could be sent" in response.get_data(True)
+    db.session.expire_all()
+    assert db.session.get(Participant, walker.id).email == ""
+
+
+def test_the_coordinators_pages_name_the_walkers_verdicts(app, client, login, make, walker):
+    question = asked(make, walker)
+    answer(client, question_path(app, question), "partly", words="Bara ena lampan")
+    login()
+    observation = question.item.observation
+    html = client.get(f"/observations/{observation.id}").get_data(True)
+    assert "Partly fixed" in html and "Bara ena lampan" in html
+    assert "Partly fixed" in client.get(f"/walks/{walker.walk_id}/observations").get_data(True)
