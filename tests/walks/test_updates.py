@@ -6,6 +6,7 @@ import email
 import email.policy
 import io
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -292,8 +293,8 @@ def test_an_answer_with_a_photo_goes_through_the_pipeline(app, client, make, wal
     assert response.status_code == 200, response.get_data(True)
     db.session.expire_all()
     photo = db.session.get(FixedQuestion, question.id).photo
-    assert photo is not None and photo.width == 640
-    assert (app.config["UPLOAD_DIR"] and photo.filename)
+    assert photo is not None and photo.width == 640 and photo.observation_id == question.item.observation_id
+    assert (Path(app.config["UPLOAD_DIR"]) / photo.filename).is_file()
 
 
 def test_a_fake_photo_is_refused_and_nothing_is_recorded(app, client, make, walker):
