@@ -127,3 +127,16 @@ def test_the_page_is_printable(client, walk):
     response = client.get("/static/css/public.css")
     assert "@media print" in response.get_data(True)
     response.close()
+
+
+@pytest.mark.parametrize("path", ["/p/walks/{walk}.json", "/p/areas/{area}.json"])
+def test_the_machine_twin_has_the_same_public_facts_and_is_404_before_publishing(client, walk, path):
+    url = path.format(walk=walk.id, area=walk.area_id)
+    assert client.get(url).status_code == 404
+    walk.published_at = walk.area.published_at = utcnow()
+    db.session.commit()
+    data = client.get(url).get_json()
+    (point,) = data["points"]
+    assert (point["lat"], point["lon"], point["status"], point["reference"]) == (57.722, 11.952, "sent", "PNF-77")
+    assert point["recipient"] == "Park- och naturförvaltningen" and "Kerstin" not in str(data)
+    assert data["actions"][0]["due"] == "2027-03-01"

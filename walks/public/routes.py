@@ -1,7 +1,8 @@
 """Public pages for anyone once published; the coordinator's publish buttons. Thin: parse, call, render."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -57,6 +58,21 @@ def area(area_id: int):
     area = _public_or_404(Area, area_id)
     return render_template("public/area.html", page=service.area_page(area, _decimals(), utcnow().date()),
                            published=service.is_published(area))
+
+
+@bp.get("/p/walks/<int:walk_id>.json")
+def walk_json(walk_id: int):
+    walk = _public_or_404(Walk, walk_id)
+    body = service.page_json(service.walk_page(walk, _decimals()), str(get_locale()))
+    return jsonify({"walk": {"title": walk.title, "area": walk.area.name, "date": walk.starts_at.date().isoformat()},
+                    **body})
+
+
+@bp.get("/p/areas/<int:area_id>.json")
+def area_json(area_id: int):
+    area = _public_or_404(Area, area_id)
+    body = service.page_json(service.area_page(area, _decimals(), utcnow().date()), str(get_locale()))
+    return jsonify({"area": {"name": area.name}, **body})
 
 
 @bp.get("/p/walks/<int:walk_id>/qr.svg")

@@ -109,3 +109,25 @@ def area_page(area: Area, decimals: int, today: dt.date) -> dict:
         "figures": followup.area_figures(area, today),
         "comparison": followup.compare_walks(before, after) if before is not None and after is not None else None,
     }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def page_json(page: dict, locale: str) -> dict:
+    """The page's machine twin: the same public facts as plain values (no names, rounded positions)."""
+    return {
+        "points": [{
+            "lat": p.lat, "lon": p.lon, "category": p.observation.category.code,
+            "category_name": p.observation.category.name(locale), "observed_on": _iso(p.observation.observed_at.date()),
+            "status": p.outcome.kind, "status_text": p.outcome.text, "recipient": p.outcome.recipient or None,
+            "reference": p.outcome.reference or None, "recipient_notes": p.outcome.recipient_notes or None,
+            "sent_on": _iso(p.outcome.item.report.sent_at.date()) if p.outcome.item and p.outcome.item.report.sent_at
+            else None,
+            "walkers_checked": [{"on": _iso(a.answered_at.date()), "answer": a.answer} for a in p.outcome.answers],
+        } for p in page["points"]],
+        "actions": [{"title": a.title, "responsible": a.organization.name if a.organization else None,
+                     "due": _iso(a.due_date), "status": a.status, "outcome": a.outcome or None}
+                    for a in page["actions"]],
+    }
