@@ -3,7 +3,8 @@
 The status has one writer, `set_status`. An observation is part of fault reports and action items;
 it keeps the strongest state of everything it is part of (new < reported < in action < resolved), so
 an open action is not undone by a rejected report, and a report sent about an observation already in
-an action does not demote it. Dismissed (merged into another, or judged no fault) stands apart.
+an action does not demote it. Dismissed (merged into another, or judged no fault) stands apart, and so
+do the walkers' verdicts on a resolved fault, "partly fixed" and "closed, not fixed" (until the next event).
 """
 from __future__ import annotations
 

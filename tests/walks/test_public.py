@@ -140,3 +140,13 @@ def test_the_machine_twin_has_the_same_public_facts_and_is_404_before_publishing
     assert (point["lat"], point["lon"], point["status"], point["reference"]) == (57.722, 11.952, "sent", "PNF-77")
     assert point["recipient"] == "Park- och naturförvaltningen" and "Kerstin" not in str(data)
     assert data["actions"][0]["due"] == "2027-03-01"
+
+
+def test_the_walk_and_area_pages_carry_the_publish_button(client, login, walk):
+    login()
+    client.set_cookie("lang", "en")
+    assert "Publish the public page" in client.get(f"/walks/{walk.id}/manage").get_data(True)
+    assert "Publish the public page" in client.get(f"/areas/{walk.area_id}").get_data(True)
+    publish(client, f"/walks/{walk.id}")
+    page = client.get(f"/walks/{walk.id}/manage").get_data(True)
+    assert "Withdraw the public page" in page and f"/p/walks/{walk.id}" in page
