@@ -34,6 +34,8 @@ demo: db
 	$(FLASK) demo --once
 
 # Serves the app, and runs the scheduled jobs every minute in the background while it does.
+# The demo's Open311 recipient is this app itself on 127.0.0.1: let the server send there.
+run: export OUTBOUND_ALLOWED_HOSTS ?= 127.0.0.1
 run: demo
 	@trap 'kill 0' INT TERM EXIT; \
 	(while true; do $(FLASK) jobs run >/dev/null 2>&1; sleep 60; done) & \

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from walks import i18n, settings
 from walks.extensions import babel, csrf, db, login_manager, migrate
@@ -20,6 +21,7 @@ from walks.web import DomainError
 CAPABILITIES = (
     "walks.i18n",
     "walks.security",
+    "walks.limits",
     "walks.auth",
     "walks.categories",
     "walks.areas",
@@ -51,6 +53,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:  # only then do the client address and scheme come from X-Forwarded-*
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"),

@@ -35,6 +35,7 @@ def _make_app(tmp_path, uri):
         "SQLALCHEMY_DATABASE_URI": uri,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",
+        "RATELIMIT_ENABLED": False,  # tests/walks/test_limits.py turns the abuse limits on
     })
 
     def fresh_request_globals():

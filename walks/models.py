@@ -85,6 +85,11 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[Optional[dt.datetime]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     areas: Mapped[list["Area"]] = relationship(secondary=user_areas)
+    # Raised on logout, deactivation and a password change: every session that holds an older one ends.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # A one-time link to set the password (an invitation or a reset): its sha256 and when it runs out.
+    password_token_hash: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    password_token_expires_at: Mapped[Optional[dt.datetime]]
 
     @property
     def is_active(self) -> bool:  # Flask-Login

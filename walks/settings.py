@@ -17,6 +17,9 @@ ENV_KEYS = (
     "MAIL_SENDER",
     "PUBLIC_BASE_URL",
     "TILE_PREFETCH",
+    "TRUSTED_PROXIES",
+    "RATELIMIT_STORAGE_URI",
+    "OUTBOUND_ALLOWED_HOSTS",
 )
 
 
@@ -60,11 +63,32 @@ def defaults(instance_path: str) -> dict:
         # Days after a fault is resolved before its walkers are asked "was it fixed?" (0: at once).
         "FIXED_QUESTION_AFTER_DAYS": 0,
         "REPORT_REFERENCE_PREFIX": "TV",
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_SECONDS": 300,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # A login session ends after this long without a request (coordinators on shared computers).
+        "SESSION_IDLE_SECONDS": 12 * 3600,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
+        "TRUSTED_PROXIES": 0,
+        # Hosts the server may send to although they resolve to internal addresses (walks/net.py).
+        "OUTBOUND_ALLOWED_HOSTS": [],
+        # How long an invitation or password-reset link from the users page works (once).
+        "PASSWORD_LINK_DAYS": 7,
+        # Abuse limits (walks/limits.py, Flask-Limiter): counters in memory, or shared, e.g. redis://host:6379.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # A shared storage that cannot be reached must not stop walkers: count in memory until it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "LIMIT_JOIN": "60 per minute",  # joins per address (a whole group behind one mobile-carrier address)
+        "LIMIT_OBSERVATIONS": "120 per minute; 1000 per hour",  # per walker: a phone's offline queue flushes at once
+        "LIMIT_PHOTOS": "120 per minute; 1000 per hour",  # photo uploads per walker
+        "LIMIT_TRACK": "60 per minute",  # track uploads per walker
+        "LIMIT_OPEN311": "120 per minute",  # Open311 API calls per api_key, or per address without one
+        "LIMIT_LOGIN_ADDRESS": "20 per 10 minutes",  # failed logins from one address, any account
+        "LIMIT_LOGIN_ACCOUNT_ADDRESS": "5 per 10 minutes",  # failed logins for one account from one address
+        "LIMIT_LOGIN_ACCOUNT": "10 per minute",  # failed logins for one account from everywhere: a slow-down
     }
 
 
@@ -82,6 +106,10 @@ def from_environment(environ=os.environ) -> dict:
         found["MAIL_PORT"] = int(found["MAIL_PORT"])
     if "TILE_PREFETCH" in found:
         found["TILE_PREFETCH"] = found["TILE_PREFETCH"].lower() in {"1", "true", "yes", "on"}
+    if "OUTBOUND_ALLOWED_HOSTS" in found:
+        found["OUTBOUND_ALLOWED_HOSTS"] = [h.strip() for h in found["OUTBOUND_ALLOWED_HOSTS"].split(",") if h.strip()]
+    if "TRUSTED_PROXIES" in found:
+        found["TRUSTED_PROXIES"] = int(found["TRUSTED_PROXIES"])
     if "MAIL_USE_TLS" in found:
         found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].lower() in {"1", "true", "yes", "on"}
     return found

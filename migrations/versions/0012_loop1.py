@@ -1,13 +1,13 @@
 """loop1: public pages, published photos, walkers' opt-in e-mail, "was it fixed?" questions
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -63,7 +63,7 @@ def test_export_has_the_collaborations_columns_and_values(plan):
     assert row["Start"] == dt.datetime(2026, 4, 1) and row["Klart senast"] == dt.datetime(2026, 5, 31)
     assert (row["Tidshorisont"], row["Prioritet"], row["Status"]) == ("Kort (1–2 år)", "Hög", "Planerad")
     formula_like = sheet.cell(3, 2)
-    assert formula_like.value == "=SUM(1,2) ska vara text" and formula_like.data_type == "s"
+    assert formula_like.value == "'=SUM(1,2) ska vara text" and formula_like.data_type == "s"
 
 
 def test_unchanged_round_trip_changes_nothing(plan):

@@ -59,7 +59,8 @@ class Recipient:
 
 
 @pytest.fixture
-def recipient():
+def recipient(app):
+    app.config["OUTBOUND_ALLOWED_HOSTS"] = ["127.0.0.1"]  # the test's recipient is on loopback
     server = Recipient()
     yield server
     server.server.shutdown()
@@ -127,7 +128,14 @@ def test_unknown_ids_and_backward_statuses_change_nothing(app, make, recipient):
     assert [i.status for i in report.items] == ["acknowledged", "sent"]
 
 
-def test_an_unreachable_recipient_times_out_as_an_error(app, make):
+def test_an_internal_address_is_refused_as_an_error(app, make):
+    report = forwarded(make, type("R", (), {"base": "http://10.0.0.7/open311/v2"})())
+    assert runner.run_job("open311-status") == "errors 1"
+    assert report.items[0].status == "sent"
+
+
+def test_an_unreachable_recipient_is_an_error(app, make):
+    app.config["OUTBOUND_ALLOWED_HOSTS"] = ["127.0.0.1"]
     org_base = f"http://127.0.0.1:{free_port()}/open311/v2"  # nothing listens there
     report = forwarded(make, type("R", (), {"base": org_base})())
     assert runner.run_job("open311-status") == "errors 1"

@@ -210,7 +210,8 @@ def test_a_failed_email_can_be_retried(app, client, login, smtp, draft):
 # --- Open311 ----------------------------------------------------------------------------------------
 
 @pytest.fixture
-def open311_draft(draft, open311):
+def open311_draft(app, draft, open311):
+    app.config["OUTBOUND_ALLOWED_HOSTS"] = ["127.0.0.1"]  # the test's Open311 server is on loopback
     organization = draft.organization
     organization.report_channel, organization.open311_base_url = "open311", open311.url
     organization.open311_api_key, organization.open311_jurisdiction = "secret-key", "goteborg.se"
@@ -283,6 +284,7 @@ def test_our_own_open311_api_can_receive_a_forwarded_report(app, make, draft):
 
     from walks.open311.service import create_api_key
 
+    app.config["OUTBOUND_ALLOWED_HOSTS"] = ["127.0.0.1"]
     key = create_api_key("loopback")
     # One item: both ends share one SQLite file here, and a flushed write would hold its lock.
     service.remove_item(draft.items[1], None)

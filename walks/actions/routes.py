@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 from ..extensions import db
 from ..models import ACTION_HORIZONS, ACTION_STATUSES, ActionItem, Area, Meeting, Observation, Organization
 from ..web import editor_required, fail, get_or_fail
+from ..safe_text import content_disposition
 from . import service, spreadsheet
 from .forms import ActionForm, ButtonForm, CommentForm, ImportForm, MeetingForm, StatusForm
 
@@ -258,7 +259,7 @@ def unlink(action_id: int, observation_id: int):
 
 def _download(body, mimetype: str, filename: str) -> Response:
     return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})
 
 
 @bp.get("/areas/<int:area_id>/actions.xlsx")

@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..extensions import db
 from ..models import ActionItem, Area, Organization
+from ..spreadsheets import read_cell, safe_cell
 from . import service
 
 SHEET_NAME = "Åtgärdsplan"
@@ -106,12 +107,11 @@ def export_xlsx(area: Area) -> bytes:
         cell.fill = PatternFill("solid", fgColor="E6ECEF")
     for action in _actions(area):
         values = _row(action)
-        sheet.append([values[key] for key, _, _ in COLUMNS])
+        sheet.append([safe_cell(values[key]) for key, _, _ in COLUMNS])
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in sheet.iter_rows(min_row=2):
         for (key, _, _), cell in zip(COLUMNS, row):
             if isinstance(cell.value, str):
-                cell.data_type = "s"  # text that starts with "=" stays text, never a formula
                 cell.alignment = wrap
             elif key in ("start_date", "due_date") and cell.value is not None:
                 cell.number_format = "yyyy-mm-dd"
@@ -130,7 +130,7 @@ def export_xlsx(area: Area) -> bytes:
     for cell in actors[1]:
         cell.font = Font(bold=True)
     for org in sorted(area.organizations, key=lambda o: o.name.lower()):
-        actors.append([org.name, ", ".join(c.name for c in org.contacts)])
+        actors.append([safe_cell(org.name), safe_cell(", ".join(c.name for c in org.contacts))])
     actors.column_dimensions["A"].width = 36
     actors.column_dimensions["B"].width = 60
     buffer = io.BytesIO()
@@ -139,7 +139,6 @@ def export_xlsx(area: Area) -> bytes:
 
 
 def _csv_value(value) -> str:
-    from ..actors.service import safe_cell
     if isinstance(value, dt.date):
         return value.isoformat()
     return safe_cell("" if value is None else str(value))
@@ -187,7 +186,7 @@ def _text_cell(value) -> str:
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
-    return str(value).strip()
+    return read_cell(str(value).strip())
 
 
 def _date_cell(value):

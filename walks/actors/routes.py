@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from ..extensions import db
 from ..models import ORGANIZATION_KINDS, Area, Contact, Organization
 from ..web import editor_required, fail, get_or_fail
+from ..safe_text import content_disposition
 from . import service
 from .forms import ButtonForm, ContactForm, OrganizationForm
 
@@ -167,7 +168,7 @@ def contact_list(area_id: int):
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
     return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})
 
 
 @bp.get("/areas/<int:area_id>/contacts.vcf")

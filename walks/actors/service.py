@@ -12,9 +12,12 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import net
 from ..extensions import db
+from ..spreadsheets import safe_cell
 from ..models import (ORGANIZATION_KINDS, REPORT_CHANNELS, ActionItem, ActionUpdate, Area, Category,
                       Contact, FaultReport, Organization, RoutingRule, audit)
 
@@ -73,6 +76,10 @@ def check_url(value: str, field: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise ActorError(field, _l("Give a web address that starts with http:// or https://."))
+    try:
+        net.check_url(value, net.allowed_hosts(current_app.config), must_resolve=False)
+    except net.OutboundRefused as refused:
+        raise ActorError(field, refused.message) from None
     return value.rstrip("/")
 
 
@@ -293,13 +300,6 @@ def area_vcards(area: Area) -> str:
 
 
 CSV_HEADERS = ("Aktör", "Typ", "Namn", "Roll", "Telefon", "E-post")
-
-
-def safe_cell(value: str) -> str:
-    """Keep a spreadsheet from reading a cell as a formula (phone numbers like +46 stay as they are)."""
-    if value and (value[0] in "=@\t\r" or (value[0] in "+-" and not re.fullmatch(r"[+\-][0-9 ()\-]*", value))):
-        return "'" + value
-    return value
 
 
 def area_contacts_csv(area: Area) -> str:

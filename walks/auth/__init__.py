@@ -6,17 +6,9 @@ from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db, login_manager
-from ..models import User
-from . import service
+from . import service, sessions
 
-
-@login_manager.user_loader
-def load_user(user_id: str):
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    return user if user is not None and user.active else None
+login_manager.user_loader(sessions.load_user)
 
 
 @click.command("create-user")
@@ -39,14 +31,11 @@ def create_user_command(email, role, name, password):
 
 def init_app(app):
     from .routes import bp
+    from .users import bp as users_bp
 
-    app.config.setdefault("LOGIN_IP_MAX_FAILURES", 20)
-    app.config.setdefault("LOGIN_IP_WINDOW_SECONDS", 600)
-    app.extensions["login_throttle"] = (
-        service.FailureWindow(app.config["LOGIN_IP_MAX_FAILURES"], app.config["LOGIN_IP_WINDOW_SECONDS"]),
-        service.FailureWindow(app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCK_SECONDS"]),
-    )
+    sessions.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(users_bp)
     app.cli.add_command(create_user_command)
 
     login_manager.login_view = "auth.login"

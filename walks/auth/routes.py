@@ -8,14 +8,11 @@ from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..i18n import safe_next
-from . import service
+from ..limits import login_limits
+from . import service, sessions
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
-
-
-def _throttles():
-    return current_app.extensions["login_throttle"]
 
 
 def _next_target() -> str:
@@ -24,30 +21,20 @@ def _next_target() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_next_target())
     form = LoginForm()
-    ip_key = "ip:" + (request.remote_addr or "unknown")
-    by_address, by_email = _throttles()
-    if request.method == "POST" and by_address.blocked(ip_key):
-        minutes = max(1, (by_address.retry_after(ip_key) + 59) // 60)
-        form.validate()
-        return render_template("auth/login.html", form=form, status_message=_(
-            "Too many failed logins from your network. Try again in %(minutes)s minutes.", minutes=minutes)), 429
     if form.validate_on_submit():
         try:
-            user = service.authenticate(
-                form.email.data, form.password.data,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lock_seconds=current_app.config["LOGIN_LOCK_SECONDS"], unknown_throttle=by_email)
+            user = service.authenticate(form.email.data, form.password.data)
         except service.LoginRefused as refused:
-            by_address.record(ip_key)
             db.session.commit()  # keep the failure count
-            return render_template("auth/login.html", form=form, status_message=str(refused.message)), \
-                429 if refused.locked else 200
+            return render_template("auth/login.html", form=form, status_message=str(refused.message))
         db.session.commit()
         login_user(user)
+        sessions.start(user)
         return redirect(_next_target())
     return render_template("auth/login.html", form=form, status_message=None)
 
@@ -56,6 +43,9 @@ def login():
 def logout():
     form = FlaskForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            sessions.end_all(current_user)
+            db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
     return redirect(url_for("index"))

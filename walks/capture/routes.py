@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import photos as photo_pipeline
 from ..categories.service import THEME_NAMES, active_categories, theme_name
 from ..extensions import db
+from ..limits import per_participant
 from ..models import FINER_RATINGS, Photo, Walk
 from ..web import fail
 from . import service, tiles
@@ -106,6 +107,7 @@ def start():
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
+@per_participant("LIMIT_JOIN", methods=["POST"])
 def join(code: str):
     walk = _walk_or_404(code)
     participant = _participant(walk)
@@ -125,8 +127,8 @@ def join(code: str):
         else:
             db.session.commit()
             response = redirect(url_for("capture.walk", code=walk.join_code))
-            response.set_cookie(_cookie_name(walk), token, max_age=COOKIE_MAX_AGE, httponly=True,
-                                samesite="Lax", secure=request.is_secure, path="/")
+            response.set_cookie(_cookie_name(walk), token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                                secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure, path="/")
             return response
     status = 400 if request.method == "POST" else 200
     return render_template("capture/join.html", walk=walk, form=form, participant=None), status
@@ -315,6 +317,7 @@ def _api_participant(walk: Walk):
 
 
 @bp.post("/api/walks/<code>/observations")
+@per_participant("LIMIT_OBSERVATIONS")
 def api_create(code: str):
     walk = _api_walk(code)
     try:
@@ -370,6 +373,7 @@ def api_delete(uuid: str):
 
 
 @bp.post("/api/observations/<uuid>/photos")
+@per_participant("LIMIT_PHOTOS")
 def api_add_photos(uuid: str):
     observation, participant = _api_own_observation(uuid)
     try:
@@ -383,6 +387,7 @@ def api_add_photos(uuid: str):
 
 
 @bp.post("/api/walks/<code>/track")
+@per_participant("LIMIT_TRACK")
 def api_track(code: str):
     walk = _api_walk(code)
     try:

@@ -9,6 +9,7 @@ from flask_login import login_required
 
 from ..models import Area, Walk
 from ..web import get_or_fail
+from ..safe_text import content_disposition
 from . import service
 
 bp = Blueprint("exports", __name__)
@@ -36,13 +37,13 @@ def _area(area_id: int) -> Area:
 def _geojson_response(observations, filename: str) -> Response:
     collection = service.feature_collection(observations, _photo_url)
     response = Response(json.dumps(collection, ensure_ascii=False), mimetype="application/geo+json")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename, "inline")
     return response
 
 
 def _csv_response(observations, filename: str) -> Response:
     response = Response(service.csv_text(observations, _photo_url), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename, "attachment")
     response.charset = "utf-8"
     return response
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..geo import to_sweref99tm
 from ..models import FINER_RATINGS, Observation
+from ..spreadsheets import safe_cell
 
 CSV_COLUMNS = (
     "id", "uuid", "walk_id", "walk_title", "area_id", "area_name", "observed_at", "light_condition",
@@ -98,10 +99,8 @@ def _cell(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return " ".join(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+        value = " ".join(value)
+    return safe_cell(value)
 
 
 def csv_text(observations: Iterable[Observation], photo_url: Callable[[str], str]) -> str:

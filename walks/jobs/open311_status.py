@@ -12,6 +12,7 @@ from collections import defaultdict
 import requests
 import sqlalchemy as sa
 
+from .. import net
 from ..extensions import db
 from ..models import FaultReport, FaultReportItem, Organization
 from ..reports import service as reports
@@ -36,7 +37,7 @@ def _claim(ids: list[int], now: dt.datetime) -> list[int]:
 
 
 def _get_json(url: str, params: dict | None = None):
-    response = requests.get(url, params=params, timeout=TIMEOUT, allow_redirects=False)
+    response = net.get(url, params=params, timeout=TIMEOUT, allow_redirects=False)
     response.raise_for_status()
     return response.json()
 
@@ -77,7 +78,7 @@ def _resolve_tokens(base: str, items: list[FaultReportItem], counts: dict) -> No
             data = _get_json(f"{base}/tokens/{requests.utils.quote(item.external_token, safe='')}.json")
             request_id = data[0].get("service_request_id") if isinstance(data, list) and data else None
         except (requests.RequestException, ValueError, AttributeError, TypeError, KeyError):
-            counts["errors"] += 1
+            counts["errors"] += 1  # net.OutboundRefused is a ValueError: a refused address counts here
             continue
         if request_id:
             item.external_id = str(request_id)[:120]

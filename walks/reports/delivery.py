@@ -8,9 +8,12 @@ from email.utils import formatdate, make_msgid
 import requests
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
+from .. import net
 from ..extensions import db
 from ..models import FaultReport
+from ..safe_text import download_name, mail_header
 from . import outputs, service
 
 OPEN311_TIMEOUT = (5, 20)  # connect, read (seconds)
@@ -32,6 +35,12 @@ def deliver(report: FaultReport, user, locale: str = "sv") -> bool:
             raise DeliveryError(_("Unknown channel %(channel)s.", channel=report.channel))
     except DeliveryError as error:
         service.mark_failed(report, user, str(error))
+        return False
+    except SQLAlchemyError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever failed, the claim is released and the reason kept
+        current_app.logger.exception("Sending report %s failed", report.id)
+        service.mark_failed(report, user, _("Sending failed: %(error)s", error=str(error) or type(error).__name__))
         return False
     service.mark_sent(report, user)
     return True
@@ -67,9 +76,9 @@ def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
     subject = _("Fault report %(reference)s", reference=report.reference)
     if report.area:
         subject += f" – {report.area.name}"
-    message["Subject"] = subject
+    message["Subject"] = mail_header(subject)
     message["From"] = config["MAIL_SENDER"]
-    message["To"] = report.organization.report_email
+    message["To"] = mail_header(report.organization.report_email)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
     body = [report.cover_text, "",
@@ -82,15 +91,19 @@ def build_email(report: FaultReport, locale: str = "sv") -> EmailMessage:
         for view, index, photo, path in photos:
             subtype = (photo.content_type or "image/jpeg").partition("/")[2] or "jpeg"
             message.add_attachment(path.read_bytes(), maintype="image", subtype=subtype,
-                                   filename=f"{report.reference}-{view.number}-{index}.{subtype}")
+                                   filename=download_name(f"{report.reference}-{view.number}-{index}.{subtype}"))
     message.add_attachment(outputs.report_pdf(report, locale), maintype="application", subtype="pdf",
-                           filename=f"{report.reference}.pdf")
+                           filename=download_name(f"{report.reference}.pdf"))
     return message
 
 
 def send_email(report: FaultReport, locale: str = "sv") -> None:
+    smtp_send(build_email(report, locale))
+
+
+def smtp_send(message: EmailMessage) -> None:
+    """Send one message through the configured SMTP server, or DeliveryError saying why not."""
     config = current_app.config
-    message = build_email(report, locale)
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=20) as smtp:
             if config.get("MAIL_USE_TLS"):
@@ -147,7 +160,9 @@ def forward_open311(report: FaultReport, locale: str = "sv") -> None:
         elif item.observation.media_url:
             data["media_url"] = item.observation.media_url
         try:
-            response = requests.post(url, data=data, timeout=OPEN311_TIMEOUT)
+            response = net.post(url, data=data, timeout=OPEN311_TIMEOUT)
+        except net.OutboundRefused as refused:
+            raise DeliveryError(str(refused)) from None
         except requests.RequestException as error:
             raise DeliveryError(_("The Open311 server could not be reached: %(error)s",
                                   error=type(error).__name__)) from None

@@ -21,6 +21,7 @@ from maps.static import static_map_png
 from .. import geo
 from ..categories.service import theme_name
 from ..models import FaultReport, FaultReportItem, Photo
+from ..spreadsheets import safe_cell
 
 PDF_PHOTO_PX = 512  # long side of a photo in the PDF: 150 dpi at 8.4 cm, and a quarter of 2048 px
 PDF_PHOTO_QUALITY = 70
@@ -89,19 +90,12 @@ def _row(report: FaultReport, view: ItemView) -> list:
             view.item.external_id or view.item.external_token]
 
 
-def _safe_cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def items_csv(report: FaultReport, locale: str = "sv") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(_columns())
     for view in item_views(report, locale):
-        writer.writerow([_safe_cell(value) for value in _row(report, view)])
+        writer.writerow([safe_cell(value) for value in _row(report, view)])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
 
 
@@ -116,7 +110,7 @@ def items_xlsx(report: FaultReport, locale: str = "sv") -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for view in item_views(report, locale):
-        sheet.append([_safe_cell(value) for value in _row(report, view)])
+        sheet.append([safe_cell(value) for value in _row(report, view)])
     for letter, width in zip("ABCDEFGHIJKLM", (16, 5, 28, 50, 12, 12, 12, 12, 30, 17, 8, 12, 16)):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"

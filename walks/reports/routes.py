@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import (Area, FaultReport, FaultReportItem, Observation, Organization, Photo,
                       RoutingRule, Walk)
 from ..web import editor_required, fail, get_or_fail
+from ..safe_text import content_disposition
 from . import delivery, outputs, service
 from .forms import (ACTION_LABELS, CHANNEL_LABELS, REJECT_REASON_LABELS, STATUS_LABELS, AddressForm, ButtonForm, CoverForm,
                     ExternalRefForm, MoveForm, RuleForm, StatusForm)
@@ -345,7 +346,7 @@ def print_view(report_id: int):
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
     return Response(data, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})
 
 
 @bp.get("/reports/<int:report_id>.pdf")
