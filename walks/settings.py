@@ -85,6 +85,8 @@ def defaults(instance_path: str) -> dict:
         "LIMIT_OBSERVATIONS": "120 per minute; 1000 per hour",  # per walker: a phone's offline queue flushes at once
         "LIMIT_PHOTOS": "120 per minute; 1000 per hour",  # photo uploads per walker
         "LIMIT_TRACK": "60 per minute",  # track uploads per walker
+        # Requests for news by e-mail per walker: each one mails a confirmation link to the address given.
+        "LIMIT_WALKER_MAIL": "5 per hour",
         "LIMIT_OPEN311": "120 per minute",  # Open311 API calls per api_key, or per address without one
         "LIMIT_LOGIN_ADDRESS": "20 per 10 minutes",  # failed logins from one address, any account
         "LIMIT_LOGIN_ACCOUNT_ADDRESS": "5 per 10 minutes",  # failed logins for one account from one address

@@ -426,3 +426,15 @@ def test_the_coordinators_pages_name_the_walkers_verdicts(app, client, login, ma
     html = client.get(f"/observations/{observation.id}").get_data(True)
     assert "Partly fixed" in html and "Bara ena lampan" in html
     assert "Partly fixed" in client.get(f"/walks/{walker.walk_id}/observations").get_data(True)
+
+
+def test_asking_for_news_again_and_again_is_limited(app, client, walker, smtp):  # noqa: F811
+    from walks.limits import limiter
+    app.config.update(RATELIMIT_ENABLED=True, LIMIT_WALKER_MAIL="2 per hour")
+    limiter.init_app(app)  # re-reads RATELIMIT_* from the config: enabled, a new storage
+    mine = client.get(f"/j/{walker.walk.join_code}/mine")
+    codes = [client.post(f"/j/{walker.walk.join_code}/updates",
+                         data={"csrf_token": token_of(mine), "email": f"someone{n}@example.se"}).status_code
+             for n in range(3)]
+    assert codes == [302, 302, 429]
+    assert len(smtp.envelopes) == 2

@@ -12,6 +12,7 @@ from ..capture import service as capture
 from ..capture.outcome import outcome_for
 from ..capture.routes import COOKIE_PREFIX
 from ..extensions import db
+from ..limits import per_participant
 from ..models import FaultReportItem, FixedQuestion, Participant, Walk
 from ..web import DomainError, editor_required, fail, save
 from . import mails, service
@@ -46,6 +47,7 @@ def _max_age() -> int:
 
 
 @bp.post("/j/<code>/updates")
+@per_participant("LIMIT_WALKER_MAIL")
 def opt_in(code: str):
     walk, participant = _walk_and_participant(code)
     form = UpdatesForm()
