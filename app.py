@@ -38,6 +38,8 @@ CAPABILITIES = (
     "walks.followup",
     "walks.addresses",
     "walks.jobs",
+    "walks.public",
+    "walks.updates",
     "walks.demo",
     "maps.views",
     "walks.backup",

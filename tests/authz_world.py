@@ -140,6 +140,7 @@ def _rows(app: Flask) -> dict:
         "photo_token": photo_token, "organization": organization.id, "contact": contact.id,
         "category": category.id, "rule": rule.id, "report": report.id, "item": item.id,
         "action": action.id, "meeting": meeting.id, "participant": walker.id, "user": target.id,
+        "photo_id": own.photos[0].id,
     }
     ids.update({f"{role}_email": user.email for role, user in users.items()})
     return ids

@@ -31,6 +31,9 @@ PARTICIPANT_ROLES = ("resident", "staff", "police", "property_owner", "business"
 THEMES = ("safety", "clean", "access", "positive")
 LOCATION_SOURCES = ("gps", "exif", "map", "landmark")
 OBSERVATION_STATUSES = ("new", "reported", "in_action", "resolved", "dismissed")
+# The walker's verdict on a fixed fault: partly fixed, or closed without being fixed (issue 10).
+OBSERVATION_STATUSES += ("partly_fixed", "closed_not_fixed")
+FIXED_ANSWERS = ("fixed", "partly", "not_fixed")
 SAFETY_RATINGS = (0, 1, 2, 3)
 FINER_RATINGS = ("lighting", "openness", "visibility", "people", "security", "walkpath")
 ORGANIZATION_KINDS = (
@@ -107,6 +110,7 @@ class Area(db.Model):
     # Its coordinator chose to publish its fault items on the open Open311 API (off: nothing is public).
     open311_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[Optional[dt.datetime]]  # its public page ("Vad hände sedan?") is on since
     # Fault reports' Reply-To and signature; empty: the area's first coordinator (who has no phone here).
     reply_to: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
     reply_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
@@ -161,6 +165,7 @@ class Walk(db.Model):
     route: Mapped[Optional[dict]] = mapped_column(sa.JSON)  # a GeoJSON LineString: the planned route
     landmarks: Mapped[Optional[list]] = mapped_column(sa.JSON)  # [{name, lat, lon}]: places to log at without the map
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[Optional[dt.datetime]]  # its public page ("Vad hände sedan?") is on since
     area: Mapped[Area] = relationship(back_populates="walks")
     participants: Mapped[list["Participant"]] = relationship(back_populates="walk")
     observations: Mapped[list["Observation"]] = relationship(back_populates="walk")
@@ -177,6 +182,9 @@ class Participant(db.Model):
     consented_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     track_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Opt-in address for news about this walk only; goes with the participant.
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    email_verified_at: Mapped[Optional[dt.datetime]]
     walk: Mapped[Walk] = relationship(back_populates="participants")
 
 
@@ -240,6 +248,7 @@ class Observation(db.Model):
     hidden_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     merged_into_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("observations.id"))
     media_url: Mapped[str] = mapped_column(sa.String(500), default="")  # given by an Open311 client
+    walker_notified: Mapped[str] = mapped_column(sa.String(30), default="")  # the outcome last mailed to its walker
     outside_area: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # set by the server
 
     walk: Mapped[Optional[Walk]] = relationship(back_populates="observations")
@@ -270,6 +279,7 @@ class Photo(db.Model):
     original_format: Mapped[str] = mapped_column(sa.String(10))
     taken_at: Mapped[Optional[dt.datetime]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published: Mapped[bool] = mapped_column(default=False)  # the coordinator allows it on the public page
     observation: Mapped[Observation] = relationship(back_populates="photos")
 
 
@@ -346,6 +356,24 @@ class FaultReportItem(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     report: Mapped[FaultReport] = relationship(back_populates="items")
     observation: Mapped[Observation] = relationship()
+
+
+class FixedQuestion(db.Model):
+    """"Was it fixed?": asked of a walker who reported a resolved item; answered once."""
+    __tablename__ = "fixed_questions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "participant_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("fault_report_items.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    mailed_at: Mapped[Optional[dt.datetime]]  # the claim of the mail
+    answered_at: Mapped[Optional[dt.datetime]]
+    answer: Mapped[str] = mapped_column(sa.String(20), default="")  # FIXED_ANSWERS
+    words: Mapped[str] = mapped_column(sa.Text, default="")
+    photo_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("photos.id", ondelete="SET NULL"))
+    item: Mapped[FaultReportItem] = relationship()
+    participant: Mapped[Participant] = relationship()
+    photo: Mapped[Optional[Photo]] = relationship()
 
 
 class ApiKey(db.Model):

@@ -3,7 +3,8 @@
 The status has one writer, `set_status`. An observation is part of fault reports and action items;
 it keeps the strongest state of everything it is part of (new < reported < in action < resolved), so
 an open action is not undone by a rejected report, and a report sent about an observation already in
-an action does not demote it. Dismissed (merged into another, or judged no fault) stands apart.
+an action does not demote it. Dismissed (merged into another, or judged no fault) stands apart, and so
+do the walkers' verdicts on a resolved fault, "partly fixed" and "closed, not fixed" (until the next event).
 """
 from __future__ import annotations
 
@@ -32,7 +33,12 @@ EVENTS = {
     "action_cancelled": None,
     "restored": None,                 # a dismissed observation taken back
     "dismissed": "dismissed",         # merged into another, or judged no fault
+    "walker_partly_fixed": "partly_fixed",    # a walker says the resolved fault is only partly fixed
+    "walker_not_fixed": None,                 # a walker says it is not fixed: the item is open again
+    "closed_not_fixed": "closed_not_fixed",   # the coordinator closes it, honestly, as not fixed
 }
+# Verdicts that stand apart from membership, as "dismissed" does (but any later event recomputes them).
+VERDICTS = ("partly_fixed", "closed_not_fixed")
 
 
 def visible():
@@ -84,8 +90,8 @@ def set_status(observation: Observation, event: str, actor=None, **details) -> s
     db.session.flush()
     before = observation.status
     target = EVENTS[event]
-    if target == "dismissed":
-        after = "dismissed"
+    if target == "dismissed" or target in VERDICTS:
+        after = target
     elif before == "dismissed" and event != "restored":
         after = before
     else:

@@ -74,6 +74,12 @@ def defaults(instance_path: str) -> dict:
         # The demo coordinator's password, kept so that every `make run` can print it again (owner-only file).
         "DEMO_LOGIN_FILE": os.path.join(instance_path, "demo-login.txt"),
         "PUBLIC_BASE_URL": None,
+        # Decimals of positions on the public pages: 3 rounds to about 110 m north–south (the map's scale).
+        "PUBLIC_POSITION_DECIMALS": 3,
+        # Days a walker's signed link (verify the e-mail, answer "was it fixed?") works.
+        "WALKER_LINK_MAX_AGE_DAYS": 60,
+        # Days after a fault is resolved before its walkers are asked "was it fixed?" (0: at once).
+        "FIXED_QUESTION_AFTER_DAYS": 0,
         "REPORT_REFERENCE_PREFIX": "TV",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -97,6 +103,8 @@ def defaults(instance_path: str) -> dict:
         "LIMIT_OBSERVATIONS": "120 per minute; 1000 per hour",  # per walker: a phone's offline queue flushes at once
         "LIMIT_PHOTOS": "120 per minute; 1000 per hour",  # photo uploads per walker
         "LIMIT_TRACK": "60 per minute",  # track uploads per walker
+        # Requests for news by e-mail per walker: each one mails a confirmation link to the address given.
+        "LIMIT_WALKER_MAIL": "5 per hour",
         "LIMIT_OPEN311": "120 per minute",  # Open311 API calls per api_key, or per address without one
         "LIMIT_LOGIN_ADDRESS": "20 per 10 minutes",  # failed logins from one address, any account
         "LIMIT_LOGIN_ACCOUNT_ADDRESS": "5 per 10 minutes",  # failed logins for one account from one address

@@ -1,13 +1,13 @@
 """loop2: retrying failed sends, "me too" radius per category, Reply-To and signature per area
 
 Revision ID: 0013
-Revises: 0005
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0013"
-down_revision = "0005"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

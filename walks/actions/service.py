@@ -40,6 +40,7 @@ PRIORITY_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}
 OBSERVATION_STATUS_LABELS = {
     "new": _l("new"), "reported": _l("reported"), "in_action": _l("in an action"),
     "resolved": _l("resolved"), "dismissed": _l("dismissed"),
+    "partly_fixed": _l("partly fixed"), "closed_not_fixed": _l("closed, not fixed"),
 }
 
 TRANSITIONS = {

@@ -19,7 +19,8 @@ ACTION_STATUS_COLOURS = {"proposed": "#8a949c", "planned": "#1f6fb2", "in_progre
 FAULT_STATUS_LABELS = {"sent": _l("Sent, no answer yet"), "acknowledged": _l("Acknowledged"),
                        "resolved": _l("Resolved"), "rejected": _l("Rejected")}
 OBSERVATION_STATUS_LABELS = {"new": _l("New"), "reported": _l("Reported"), "in_action": _l("In an action"),
-                             "resolved": _l("Resolved"), "dismissed": _l("Dismissed")}
+                             "resolved": _l("Resolved"), "dismissed": _l("Dismissed"),
+                             "partly_fixed": _l("Partly fixed"), "closed_not_fixed": _l("Closed, not fixed")}
 BEFORE_COLOUR, AFTER_COLOUR = "#1f6fb2", "#d35400"
 
 

@@ -1,8 +1,9 @@
 """Things that run by themselves: `flask --app app jobs run` (cron or a systemd timer, every minute).
 
 Jobs: `open311-status` (fetch recipients' answers), `retry-sends` (failed sends, with backoff),
-`reminders` (actions due or overdue, faults open longer than their category promises). Each is also
-its own command: `flask --app app jobs NAME`.
+`reminders` (actions due or overdue, faults open longer than their category promises), `fixed-question`
+("was it fixed?" to the walkers of a resolved fault), `walker-updates` (news to walkers who opted in).
+Each is also its own command: `flask --app app jobs NAME`.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from . import open311_status, reminders, retry_sends  # noqa: F401  (they register themselves)
+from . import fixed_question, walker_updates  # noqa: F401  (after the status fetch: they report its news)
 from .runner import JOBS, run_due, run_job
 
 jobs_group = AppGroup("jobs", help="Scheduled jobs: run whatever is due, or one job by name.")

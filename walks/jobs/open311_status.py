@@ -61,6 +61,8 @@ def apply_answer(item: FaultReportItem, answer: dict) -> str:
         item.recipient_notes = notes.strip()[:2000]
     if status not in ("open", "closed"):
         return "ignored"
+    if status == "closed" and item.recipient_status == "closed":
+        return "unchanged"  # opened again here after a walker said "not fixed": their old answer is not news
     item.recipient_status = status
     if status == "closed":
         reports.set_item_status(item, "resolved", None, flush=False)

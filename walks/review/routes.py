@@ -22,7 +22,8 @@ bp = Blueprint("review", __name__)
 
 def _status_label(status: str) -> str:
     return {"new": _("New"), "reported": _("Reported"), "in_action": _("In the action plan"),
-            "resolved": _("Resolved"), "dismissed": _("Dismissed")}.get(status, status)
+            "resolved": _("Resolved"), "dismissed": _("Dismissed"),
+            "partly_fixed": _("Partly fixed"), "closed_not_fixed": _("Closed, not fixed")}.get(status, status)
 
 
 def _user():
