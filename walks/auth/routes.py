@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..i18n import safe_next
 from ..limits import login_limits
+from ..web import ButtonForm
 from . import service, sessions
 from .forms import LoginForm
 
@@ -40,7 +40,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    form = FlaskForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
             sessions.end_all(current_user)

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import USER_ROLES, Area, User, audit, hash_token, utcnow
+from ..web import DomainError
 from . import sessions
 
 MIN_PASSWORD_LENGTH = 8
@@ -19,8 +20,8 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-class AccountError(ValueError):
-    """A bad account request; str(error) is a message a person understands."""
+class AccountError(DomainError):
+    """A bad account request: a message a person understands (and the form field, if any)."""
 
 
 class LoginRefused(Exception):

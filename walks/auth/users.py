@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from ..access import admin_only
@@ -19,7 +18,7 @@ from ..extensions import db
 from ..models import Area, User
 from ..reports.delivery import DeliveryError, smtp_send
 from ..safe_text import mail_header
-from ..web import get_or_fail
+from ..web import ButtonForm, get_or_fail, save
 from . import service
 from .forms import InviteForm, SetPasswordForm, UserForm
 
@@ -81,14 +80,10 @@ def index():
     form = InviteForm()
     form.area_ids.choices = _area_choices()
     if form.validate_on_submit():
-        try:
-            user, token = service.invite_user(current_user, form.email.data, form.role.data, form.name.data,
-                                              form.area_ids.data, _link_lifetime())
-        except service.AccountError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
+        saved = save(lambda: service.invite_user(current_user, form.email.data, form.role.data, form.name.data,
+                                                 form.area_ids.data, _link_lifetime()), form, "email")
+        if saved:
+            user, token = saved.value
             return _show_link(user, token, invited=True)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/users.html", users=service.list_users(), form=form,
@@ -103,32 +98,22 @@ def edit(user_id: int):
     form.area_ids.choices = _area_choices()
     if request.method == "GET":
         form.area_ids.data = [a.id for a in user.areas]
-    if form.validate_on_submit():
-        try:
-            service.update_user(current_user, user, form.role.data, form.name.data, form.area_ids.data)
-        except service.AccountError as error:
-            db.session.rollback()
-            form.role.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("users.index"))
+    if form.validate_on_submit() and save(
+            lambda: service.update_user(current_user, user, form.role.data, form.name.data, form.area_ids.data),
+            form, "role"):
+        flash(_("Saved."), "success")
+        return redirect(url_for("users.index"))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/user_edit.html", user=user, form=form, action_form=FlaskForm()), status
+    return render_template("auth/user_edit.html", user=user, form=form, action_form=ButtonForm()), status
 
 
 def _state_change(user_id: int, change, done_message):
     user = _user_or_404(user_id)
-    if not FlaskForm().validate_on_submit():
+    form = ButtonForm()
+    if not form.validate_on_submit():
         abort(400)
-    try:
-        change(current_user, user)
-    except service.AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("users.edit", user_id=user.id))
-    db.session.commit()
-    flash(done_message, "success")
+    if save(lambda: change(current_user, user), form):  # a refusal is flashed by save()
+        flash(done_message, "success")
     return redirect(url_for("users.edit", user_id=user.id))
 
 
@@ -149,13 +134,12 @@ def activate(user_id: int):
 @admin_only
 def password_link(user_id: int):
     user = _user_or_404(user_id)
-    if not FlaskForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     if not user.active:
         flash(_("Activate the user first."), "error")
         return redirect(url_for("users.edit", user_id=user.id))
-    token = service.issue_password_link(user, _link_lifetime())
-    db.session.commit()
+    token = save(lambda: service.issue_password_link(user, _link_lifetime())).value
     return _show_link(user, token, invited=False)
 
 
@@ -166,16 +150,9 @@ def set_password(token: str):
         return render_template("error.html", code=404, message=_(
             "This link does not work any more: it has been used or has expired. Ask an administrator for a new one.")), 404
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.set_password(user, form.password.data)
-        except service.AccountError as error:
-            db.session.rollback()
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Your password is set. Log in with it."), "success")
-            return redirect(url_for("auth.login"))
+    if form.validate_on_submit() and save(lambda: service.set_password(user, form.password.data), form, "password"):
+        flash(_("Your password is set. Log in with it."), "success")
+        return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/set_password.html", user=user, form=form,
                            min_length=service.MIN_PASSWORD_LENGTH), status
