@@ -62,7 +62,7 @@ def test_every_kind_of_response_carries_the_headers(client, world, kind):
     assert csp["default-src"] == "'self'"
     assert re.fullmatch(r"'self' 'nonce-[A-Za-z0-9_-]{24}'", csp["script-src"])
     assert csp["img-src"] == "'self' data: blob: https://tile.openstreetmap.org"
-    assert csp["connect-src"] == "'self'"
+    assert csp["connect-src"] == "'self' https://tile.openstreetmap.org"  # the worker keeps tiles
     assert csp["frame-ancestors"] == "'none'"
     assert csp["form-action"] == "'self'"
     assert csp["base-uri"] == "'none'"
@@ -112,6 +112,8 @@ def test_hsts_only_over_https(client):
 
 def test_tile_host_follows_the_setting(app, client):
     app.config["TILE_URL"] = "https://{s}.tiles.example.org:8443/{z}/{x}/{y}.png"
+    assert "connect-src 'self' https://*.tiles.example.org:8443;" in \
+        client.get("/login").headers["Content-Security-Policy"]
     assert "img-src 'self' data: blob: https://*.tiles.example.org:8443;" in \
         client.get("/").headers["Content-Security-Policy"]
 

@@ -11,17 +11,15 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from .web import DomainError
+
 MIN_YEAR, MAX_YEAR = 2000, 2100
 # An unencoded "+01:00" in a query string arrives as " 01:00".
 _SPACE_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
 
 
-class DateError(ValueError):
+class DateError(DomainError):
     """Refused date or time; `message` says why, in words a person understands."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def check_range(value: dt.date) -> dt.date:

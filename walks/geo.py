@@ -11,9 +11,10 @@ import geojson
 from flask_babel import lazy_gettext as _l
 
 from . import jsonload
+from .web import DomainError
 
 
-class GeoJSONError(ValueError):
+class GeoJSONError(DomainError):
     """Bad GeoJSON input; str(error) is a message a person understands."""
 
 

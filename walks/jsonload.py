@@ -14,18 +14,15 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
 from . import text
+from .web import DomainError
 
 MAX_DEPTH = 64
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 
 
-class JSONInputError(ValueError):
+class JSONInputError(DomainError):
     """Refused JSON; `message` says why, in words a person understands."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def _depth(raw: bytes) -> int:

@@ -26,6 +26,8 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, scoped_session
 
+from .web import DomainError
+
 import pillow_heif
 
 from .extensions import db
@@ -48,7 +50,7 @@ GPS_IFD = 0x8825
 DATETIME_ORIGINAL = 36867
 
 
-class PhotoError(ValueError):
+class PhotoError(DomainError):
     """A photo we refuse, with a message for the person who sent it."""
 
 

@@ -2,7 +2,8 @@
 
 A Content-Security-Policy that lets only the app's own files run (plus inline scripts and styles that
 carry this request's nonce: Folium's map script and its size rule), images from the app, `data:`/
-`blob:` (photo previews) and the tile server of TILE_URL; and the usual companions: nosniff, a
+`blob:` (photo previews) and the tile server of TILE_URL (also for connections: the service worker
+keeps tiles for use without signal); and the usual companions: nosniff, a
 referrer policy, no framing, a Permissions-Policy that gives geolocation and the camera only to the
 walker's capture page, and HSTS on https. Templates get the nonce with `csp_nonce()`.
 
@@ -54,15 +55,17 @@ def tile_source(tile_url: str | None) -> str | None:
 
 def content_security_policy(nonce: str, tile_url: str | None) -> str:
     images = ["'self'", "data:", "blob:"]
+    connect = ["'self'"]
     tiles = tile_source(tile_url)
     if tiles:
         images.append(tiles)
+        connect.append(tiles)  # the capture page's service worker fetches tiles to keep them offline
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", f"'nonce-{nonce}'"],
         "style-src": ["'self'", f"'nonce-{nonce}'"],
         "img-src": images,
-        "connect-src": ["'self'"],
+        "connect-src": connect,
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],

@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
+from .web import DomainError
+
 # C0 controls but tab, newline and carriage return; DEL; C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -21,13 +23,8 @@ API_SINGLE_LINE = frozenset({"first_name", "last_name", "email", "phone", "servi
                              "account_id", "uuid", "category", "location_source"})
 
 
-class TextError(ValueError):
+class TextError(DomainError):
     """Refused text; `message` says why, in words a person understands."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def shown(name: str, limit: int = 40) -> str:

@@ -386,7 +386,7 @@ def test_area_tiles_are_kept_and_the_map_works_offline(tmp_path, browser, tile_s
         context.set_offline(True)
         tile_server.requests.clear()
         page.reload()
-        page.wait_for_function("document.querySelectorAll('#capture-map img.leaflet-tile-loaded').length > 3")
+        page.wait_for_function("() => document.querySelectorAll('#capture-map img.leaflet-tile-loaded').length > 3")
         assert loaded_tiles(page) > 3
         assert tile_server.requests == []  # every tile came from the phone
         page.locator("#capture-map").scroll_into_view_if_needed()
@@ -402,13 +402,13 @@ def test_with_prefetch_off_the_tiles_seen_are_kept(tmp_path, browser, tile_serve
         join(page, base_url, code)
         page.wait_for_selector("html[data-offline-ready]", timeout=20000)
         page.reload()  # now through the worker: the tiles shown go through it and are kept
-        page.wait_for_function("document.querySelectorAll('#capture-map img.leaflet-tile-loaded').length > 3")
+        page.wait_for_function("() => document.querySelectorAll('#capture-map img.leaflet-tile-loaded').length > 3")
         seen = tile_server.requests[:]
         assert seen and all(p.startswith(("/17/", "/18/")) for p in seen)  # only what the map showed
         page.wait_for_function("""async () => (await (await caches.open('tryggvandring-tiles')).keys()).length > 3""")
         context.set_offline(True)
         page.reload()
-        page.wait_for_function("document.querySelectorAll('#capture-map img.leaflet-tile-loaded').length > 3")
+        page.wait_for_function("() => document.querySelectorAll('#capture-map img.leaflet-tile-loaded').length > 3")
         assert page.locator("html").get_attribute("data-tiles-kept") is None
         assert page.errors == []
         context.close()
