@@ -78,7 +78,7 @@ def _polygons_of(geometry: dict) -> list:
     if kind == "Polygon":
         return [coords]
     if kind == "MultiPolygon":
-        if not isinstance(coords, list):
+        if not isinstance(coords, list) or not coords:
             raise GeoJSONError(_l("The MultiPolygon's coordinates are not a list of polygons."))
         return coords
     raise GeoJSONError(_l("Expected a Polygon or MultiPolygon, got %(kind)s.", kind=str(kind)[:40]))

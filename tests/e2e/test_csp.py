@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from tests.e2e.helpers import log_in, shoot
 from walks import demo
+from walks.auth import service as accounts
 from walks.extensions import db
 from walks.models import ActionItem, Category, Meeting, Observation, Walk, utcnow
 from walks.reports import service as reports
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 MARKUP_NAME = "<img src=x onerror=alert(1)>"
 MARKUP_COLOUR = "#123456"
+ADMIN_PASSWORD = "admin password for the csp test"
 POSITION = {"latitude": demo.CENTRE[0], "longitude": demo.CENTRE[1], "accuracy": 12}
 
 # Report each violation on the console, where the test collects it with Chromium's own CSP messages.
@@ -64,9 +66,11 @@ def _load(app) -> dict:
                            starts_at=utcnow(), light_condition="dark", status="closed", join_code="MARKUP01")
         db.session.add(markup_walk)
         _observation(markup_walk, category)
+        admin = accounts.create_user("admin@example.se", ADMIN_PASSWORD, role="admin")
         db.session.commit()
         area = loaded["area"]
         return {
+            "admin_email": admin.email,
             "password": loaded["password"], "area": area.id, "open_walk": open_walk.id,
             "code": open_walk.join_code, "first_walk": loaded["walks"][0].id, "markup_walk": markup_walk.id,
             "observation": loaded["observations"][0].id, "report": drafts[0].id, "spare_report": drafts[-1].id,
@@ -113,6 +117,17 @@ def coordinator(browser, server):
     context = _context(browser, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     log_in(page, base_url, demo.DEMO_EMAIL, ids["password"])
+    page.close()
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def admin(browser, server):
+    base_url, ids = server
+    context = _context(browser, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, base_url, ids["admin_email"], ADMIN_PASSWORD)
     page.close()
     yield context
     context.close()
@@ -185,6 +200,12 @@ PAGES = {
     "action": ("coordinator", lambda i: f"/actions/{i['action']}", "main h1"),
     "contacts": ("coordinator", lambda i: f"/areas/{i['area']}/contacts", "main h1"),
     "categories": ("coordinator", lambda i: "/categories", "main h1"),
+    "participants": ("coordinator", lambda i: f"/walks/{i['open_walk']}/participants", "main h1"),
+    "public page preview": ("coordinator", lambda i: f"/p/walks/{i['first_walk']}", "main h1"),
+    "privacy": ("stranger", lambda i: "/privacy", "main h1"),
+    "my data": ("walker", lambda i: f"/j/{i['code']}/my-data", "main h1"),
+    "users": ("admin", lambda i: "/admin/users", "main form"),
+    "audit log": ("admin", lambda i: "/admin/audit", "main h1"),
 }
 
 

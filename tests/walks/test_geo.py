@@ -22,6 +22,7 @@ def polygon(*rings):
     (polygon([[200, 100], [201, 100], [201, 101], [200, 100]]), "utanför giltigt område"),
     (polygon([["a", 57], [12, 57], [12, 58], ["a", 57]]), "två tal"),
     ({"type": "Polygon", "coordinates": []}, "saknar ringar"),
+    ({"type": "MultiPolygon", "coordinates": []}, "inte en lista med polygoner"),
     ({"type": "FeatureCollection", "features": []}, "inga objekt"),
     ({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[1, 2], [3, 4]]}}, "Förväntade en Polygon"),
 ])

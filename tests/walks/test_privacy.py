@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from walks import retention
+from walks import observations, retention
 from walks.capture import service as capture
 from walks.extensions import db
 from walks.models import (AuditEvent, FaultReport, FaultReportItem, Observation, Participant, Photo, TrackPoint,
@@ -234,11 +234,13 @@ def test_audit_page_for_admins_filters_by_area_user_and_kind(app, client, login,
     audit(other, first, "hide", before={"hidden": False}, after={"hidden": True})
     elsewhere = make.walk()
     audit(admin, elsewhere, "status", before={"status": "planned"}, after={"status": "open"})
+    observations.set_status(first, "dismissed", other)  # the lifecycle's events carry plain before/after
     db.session.commit()
     login(admin)
     assert 'href="/admin/audit"' in client.get("/areas").get_data(True)  # in the admin's menu
     page = client.get("/admin/audit").get_data(True)
     assert "Observation #" in page and "Walk #" in page and "False → True" in page
+    assert "new → dismissed" in page
     by_area = client.get(f"/admin/audit?area={walk.area_id}").get_data(True)
     assert "Observation #" in by_area and "Walk #" not in by_area
     by_user = client.get(f"/admin/audit?user={admin.id}").get_data(True)
