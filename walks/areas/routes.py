@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import access
 from ..models import WALK_STATUSES, Area, Walk
+from ..safe_text import content_disposition
 from ..web import ButtonForm, editor_required, fail, save
 from . import service
 from .forms import AreaForm, SearchForm, WalkForm
@@ -216,7 +217,7 @@ def walk_qr_png(walk_id: int):
     download = request.args.get("download") == "1"
     headers = {"Cache-Control": "private, max-age=3600"}
     if download:
-        headers["Content-Disposition"] = f'attachment; filename="walk-{walk.id}-{walk.join_code}.png"'
+        headers["Content-Disposition"] = content_disposition(f"walk-{walk.id}-{walk.join_code}.png")
     return Response(body, mimetype="image/png", headers=headers)
 
 

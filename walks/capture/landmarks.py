@@ -6,16 +6,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..geo import GeoJSONError, check_lat_lon
+from ..web import DomainError
 
 MAX_LANDMARKS = 100
 MAX_NAME = 120
 
 
-class LandmarkError(ValueError):
+class LandmarkError(DomainError):
     """Every bad row, each as a message naming its line; nothing is kept when there is one."""
 
     def __init__(self, errors: list):
-        super().__init__("; ".join(str(e) for e in errors))
+        super().__init__("; ".join(str(e) for e in errors), field="landmarks")
         self.errors = errors
 
 

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import Area, Participant, User, Walk
 from .. import access
 from ..access import admin_only
+from ..safe_text import content_disposition
 from ..web import editor_required, fail, save
 from . import service
 from .forms import AuditFilterForm, EraseForm
@@ -41,7 +42,7 @@ def _walker(code: str) -> tuple[Walk, Participant]:
 
 def _download(body, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -342,6 +342,19 @@ def set_item_status(item: FaultReportItem, status: str, user, *, reason: str | N
     audit(user, item.observation, f"item_{status}", report=report.reference, reason=reason)
 
 
+def reopen_item(item: FaultReportItem, user, *, event: str = "report_reopened", **details) -> None:
+    """A resolved item open again (a walker says it is not fixed): it is "acknowledged" once more, its
+    report with it, and the observation follows. The recipient's old "closed" is not news, so the
+    status fetch leaves it open."""
+    if item.status == "resolved":
+        item.status = "acknowledged"
+        report = item.report
+        if report.status == "resolved":
+            report.status, report.resolved_at = "acknowledged", None
+        audit(user, item.observation, "item_reopened", report=report.reference)
+    set_status(item.observation, event, user, **details)
+
+
 ITEM_EVENTS = {"resolved": "report_resolved", "rejected": "report_rejected"}
 
 

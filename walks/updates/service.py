@@ -181,17 +181,6 @@ def _attach_photo(observation: Observation, data: bytes, config) -> Photo:
     return photo
 
 
-def reopen(item: FaultReportItem, words: str) -> None:
-    """A walker says it is not fixed: the item is open again for the coordinator (the recipient's
-    old "closed" is not news, so the status fetch leaves it open)."""
-    if item.status == "resolved":
-        item.status = "acknowledged"
-        report = item.report
-        if report.status == "resolved":
-            report.status, report.resolved_at = "acknowledged", None
-    set_status(item.observation, "walker_not_fixed", None, words=words[:200])
-
-
 def answer_question(question: FixedQuestion, answer: str, words: str, photo: bytes | None, config,
                     now: dt.datetime | None = None) -> FixedQuestion:
     """Record the walker's answer once; a photo's files are kept only if the answer is committed."""
@@ -206,7 +195,7 @@ def answer_question(question: FixedQuestion, answer: str, words: str, photo: byt
         question.photo = _attach_photo(observation, photo, config)
     question.answer, question.words, question.answered_at = answer, words, now or utcnow()
     if answer == "not_fixed":
-        reopen(question.item, words)
+        reports.reopen_item(question.item, None, event="walker_not_fixed", words=words[:200])
     elif answer == "partly":
         set_status(observation, "walker_partly_fixed", None)
     db.session.flush()
