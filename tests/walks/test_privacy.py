@@ -165,7 +165,7 @@ def coordinator(login, make, walker):
 def test_coordinator_downloads_and_erases_on_request(app, client, walker, coordinator):
     walk, participant, first, second = walker
     page = client.get(f"/walks/{walk.id}/participants")
-    assert page.status_code == 200 and "Ada" in page.get_data(True)
+    assert page.status_code == 200 and "Ada" in page.get_data(True) and "Boende" in page.get_data(True)
     archive = client.get(f"/walks/{walk.id}/participants/{participant.id}/data.zip")
     with zipfile.ZipFile(io.BytesIO(archive.get_data())) as opened:
         assert json.loads(opened.read("data.json"))["participant"]["display_name"] == "Ada"

@@ -8,6 +8,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..capture import service as capture
+from ..capture.forms import ROLE_LABELS
 from ..capture.routes import COOKIE_PREFIX
 from ..extensions import db
 from ..models import Area, Participant, User, Walk
@@ -106,7 +107,8 @@ def participants(walk_id: int):
     walk = _coordinated_walk(walk_id)
     rows = [(p, len(service.own_observations(p))) for p in
             db.session.scalars(sa.select(Participant).where(Participant.walk_id == walk.id).order_by(Participant.id))]
-    return render_template("privacy/participants.html", walk=walk, rows=rows, form=EraseForm())
+    return render_template("privacy/participants.html", walk=walk, rows=rows, form=EraseForm(),
+                           roles=ROLE_LABELS)
 
 
 @bp.get("/walks/<int:walk_id>/participants/<int:participant_id>/data.<fmt>")
