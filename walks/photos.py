@@ -19,6 +19,7 @@ import secrets
 import warnings
 from dataclasses import dataclass, field
 
+from flask import current_app, send_from_directory
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 import sqlalchemy as sa
@@ -614,3 +615,14 @@ def init_app(app) -> None:
                             len(result.finalised), len(result.removed))
         finally:
             db.session.remove()
+
+
+def send(filename: str, max_age: int = 7 * 24 * 3600):
+    """A stored photo as a response, for this browser only: `private`, so no shared cache keeps a copy.
+    The caller has checked that the visitor may see it."""
+    response = send_from_directory(current_app.config["UPLOAD_DIR"], filename, mimetype="image/jpeg",
+                                   max_age=max_age)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

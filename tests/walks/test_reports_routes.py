@@ -22,7 +22,8 @@ ESTATE = {"type": "Polygon", "coordinates": [[
 
 def add_photo(app, observation, name="p"):
     """A real JPEG file in UPLOAD_DIR and its Photo row, as the capture issue stores them."""
-    filename, thumb = f"{name}{observation.id:021d}.jpg"[-28:], f"t{name}{observation.id:020d}.jpg"[-28:]
+    # 24 characters before ".jpg", as the photo pipeline names files
+    filename, thumb = (f"{prefix}{observation.id:0{24 - len(prefix)}d}.jpg" for prefix in (name, f"t{name}"))
     for fname, size in ((filename, (800, 600)), (thumb, (200, 150))):
         Image.new("RGB", size, (120, 80, 40)).save(f"{app.config['UPLOAD_DIR']}/{fname}", "JPEG")
     photo = Photo(observation=observation, sha256=f"{observation.id:064d}", filename=filename,
@@ -255,7 +256,7 @@ def test_print_pdf_csv_and_xlsx(client, login, world):
     assert {v[11] for v in values[1:]} == {"Utkast"}
 
 
-def test_photos_of_a_draft_are_not_public(client, login, world, app):
+def test_a_reports_photos_are_for_its_staff_only(client, login, world, app):
     build_client = app.test_client()
     login()
     build(client, world)

@@ -234,11 +234,22 @@ def test_one_open311_post_per_item_with_the_right_fields(client, login, open311,
     assert float(lamp["lat"]) == pytest.approx(57.7215) and float(lamp["long"]) == pytest.approx(11.9525)
     assert "Lampan är trasig" in lamp["description"] and open311_draft.reference in lamp["description"]
     assert lamp["address_string"] == "Hjalmar Brantingsgatan 3"
-    assert lamp["media_url"].startswith(f"http://localhost/reports/{open311_draft.id}/photos/")
+    assert lamp["media_url"].startswith("http://localhost/photos/signed/")
     assert "media_url" not in litter
     report = refreshed(open311_draft)
     assert report.status == "sent"
     assert [i.external_id for i in report.items] == ["GBG-1", "GBG-2"]
+    # The recipient opens the photo without an account; the report's own photo links stay staff-only.
+    stranger = client.application.test_client()
+    with stranger.get(lamp["media_url"].removeprefix("http://localhost")) as response:
+        assert response.status_code == 200 and response.get_data()[:2] == b"\xff\xd8"
+        assert "private" in response.headers["Cache-Control"]
+    photo = report.items[0].observation.photos[0]
+    assert stranger.get(f"/reports/{report.id}/photos/{photo.filename}").status_code == 404
+    # Once the observation is hidden, the link serves nothing.
+    report.items[0].observation.hidden = True
+    db.session.commit()
+    assert stranger.get(lamp["media_url"].removeprefix("http://localhost")).status_code == 404
 
 
 @pytest.mark.parametrize("mode", ["500", "garbage"])

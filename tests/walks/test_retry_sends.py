@@ -96,7 +96,7 @@ def test_an_open311_send_is_retried_and_skips_the_items_already_forwarded(app, c
     assert report.status == "sent" and [i.external_id for i in report.items] == ["GBG-1", "GBG-3"]
     assert len(open311.posts) == 3
     assert report.items[0].observation.photos and \
-        open311.posts[0][2]["media_url"].startswith(f"http://localhost/reports/{report.id}/photos/")
+        open311.posts[0][2]["media_url"].startswith("http://localhost/photos/signed/")
 
 
 def test_links_in_a_retried_report_use_the_public_address(app, client, login, open311, open311_draft):
@@ -106,7 +106,7 @@ def test_links_in_a_retried_report_use_the_public_address(app, client, login, op
     send(client, open311_draft)
     open311.mode = "ok"
     assert runner.run_job("retry-sends", later(6)) == "sent 1"
-    assert open311.posts[-2][2]["media_url"].startswith("https://trygg.example.se/reports/")
+    assert open311.posts[-2][2]["media_url"].startswith("https://trygg.example.se/photos/signed/")
 
 
 def test_a_report_deleted_after_it_was_listed_is_skipped(app, client, login, smtp, draft, monkeypatch):

@@ -1,8 +1,7 @@
 """The walker's pages and the capture API. Thin: parse, call the service, commit once, answer."""
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -250,16 +249,6 @@ def delete(code: str, uuid: str):
     return redirect(url_for("capture.mine", code=walk.join_code))
 
 
-def _send_photo(filename: str):
-    """The stored file, for this browser only: `private`, so no shared cache keeps a copy."""
-    response = send_from_directory(current_app.config["UPLOAD_DIR"], filename, mimetype="image/jpeg",
-                                   max_age=7 * 24 * 3600)
-    response.cache_control.public = False
-    response.cache_control.private = True
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @bp.get("/photos/<filename>")
 def photo(filename: str):
     """Staff of the area, the walker who took it, the walk's participants while it is open."""
@@ -268,7 +257,7 @@ def photo(filename: str):
     participant = _participant(walk) if walk is not None else None
     if photo is None or not access.can_view_photo(current_user, participant, photo):
         fail(404, _("That photo was not found."))
-    return _send_photo(filename)
+    return photo_pipeline.send(filename)
 
 
 @bp.get("/photos/signed/<token>")
@@ -277,7 +266,7 @@ def signed_photo(token: str):
     filename = links.photo_filename(token)
     if filename is None:
         fail(404, _("This photo link is not valid or has expired. Ask the sender for a new one."))
-    return _send_photo(filename)
+    return photo_pipeline.send(filename)
 
 
 # ---- JSON API --------------------------------------------------------------------------------

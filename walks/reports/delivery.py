@@ -212,7 +212,7 @@ def forward_open311(report: FaultReport, locale: str = "sv") -> None:
         if view.address:
             data["address_string"] = view.address
         if view.photos:
-            data["media_url"] = outputs.photo_url(report, view.photos[0])
+            data["media_url"] = photo_link(view.photos[0])  # signed, expires, stops when hidden
         elif item.observation.media_url:
             data["media_url"] = item.observation.media_url
         try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -73,14 +73,6 @@ def item_views(report: FaultReport, locale: str = "sv") -> list[ItemView]:
 
 def photo_path(photo: Photo) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / photo.filename
-
-
-def photo_url(report: FaultReport, photo: Photo) -> str:
-    """A link a recipient can open without an account (see routes.photo)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("reports.photo", report_id=report.id, filename=photo.filename,
-                   _external=not base)
-    return base.rstrip("/") + path if base else path
 
 
 # --- CSV and XLSX -----------------------------------------------------------------------------------

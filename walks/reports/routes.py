@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -14,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from .. import access
+from .. import photos as photo_pipeline
 from ..categories.service import active_categories
 from ..extensions import db
 from ..models import Area, FaultReport, FaultReportItem, Observation, Organization, Photo, RoutingRule, Walk
@@ -407,10 +407,9 @@ def xlsx(report_id: int):
 
 @bp.get("/reports/<int:report_id>/photos/<filename>")
 def photo(report_id: int, filename: str):
-    """A report's photo: for the recipient (no account) once it is sent; before that for its area's staff."""
+    """A report's photo, for its area's staff (recipients get signed links that expire: capture.links)."""
     report = db.session.get(FaultReport, report_id)
-    if report is None or (report.status == "draft" and report.sending_since is None
-                          and not access.can_view(current_user, report)):
+    if report is None or not access.can_view(current_user, report):
         fail(404, _("That photo does not exist."))
     found = db.session.scalar(sa.select(Photo).join(FaultReportItem, FaultReportItem.observation_id ==
                                                     Photo.observation_id)
@@ -418,7 +417,7 @@ def photo(report_id: int, filename: str):
                                      sa.or_(Photo.filename == filename, Photo.thumb_filename == filename)))
     if found is None:
         fail(404, _("That photo does not exist."))
-    return send_from_directory(current_app.config["UPLOAD_DIR"], filename, mimetype="image/jpeg", max_age=3600)
+    return photo_pipeline.send(filename, max_age=3600)
 
 
 @bp.get("/reports/<int:report_id>/items/<int:item_id>/map.png")
