@@ -60,7 +60,10 @@ def test_every_kind_of_response_carries_the_headers(client, world, kind):
     headers = response.headers
     csp = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";"))
     assert csp["default-src"] == "'self'"
-    assert re.fullmatch(r"'self' 'nonce-[A-Za-z0-9_-]{24}'", csp["script-src"])
+    if "text/html" in response.content_type:
+        assert re.fullmatch(r"'self' 'nonce-[A-Za-z0-9_-]{24}'", csp["script-src"])
+    else:  # a nonce means something in a page only
+        assert csp["script-src"] == csp["style-src"] == "'self'"
     assert csp["img-src"] == "'self' data: blob: https://tile.openstreetmap.org"
     assert csp["connect-src"] == "'self' https://tile.openstreetmap.org"  # the worker keeps tiles
     assert csp["frame-ancestors"] == "'none'"
@@ -148,3 +151,15 @@ def test_templates_have_no_inline_script_handler_or_style_attribute(path):
     assert not re.search(r"\son[a-z]+\s*=", text), "inline event handler"
     assert "javascript:" not in text
     assert not re.search(r"\sstyle\s*=", text), "style attribute (CSP refuses it): use a class or data-colour"
+
+
+def test_pages_say_how_they_may_be_cached(app, client, world):
+    """Staff pages (names, contacts) are never stored; a walker's page may stay in the phone's own cache."""
+    staff = client.get(f"/areas/{world['area'].id}")
+    assert staff.headers["Cache-Control"] == "no-store"
+    walker = app.test_client()
+    join = walker.get(f"/j/{world['walk'].join_code}")
+    assert join.status_code == 200 and join.headers["Cache-Control"] == "private, no-cache"
+    # Other answers keep their own (an unversioned static file is revalidated).
+    with client.get("/static/css/app.css") as response:
+        assert response.headers["Cache-Control"] == "no-cache"

@@ -100,6 +100,8 @@ def _cache_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = IMMUTABLE
         if response.status_code == 200 and response.mimetype in COMPRESS_MIMETYPES:
             _compress_once(response, (request.endpoint, filename, current))
+        for validator in ("ETag", "Last-Modified", "Accept-Ranges"):  # never asked again: nothing to compare
+            response.headers.pop(validator, None)
     else:
         response.headers["Cache-Control"] = "no-cache"
     response.headers.pop("Content-Disposition", None)  # only a file name, on every static answer

@@ -5,7 +5,8 @@ carry this request's nonce: Folium's map script and its size rule), images from 
 `blob:` (photo previews) and the tile server of TILE_URL (also for connections: the service worker
 keeps tiles for use without signal); and the usual companions: nosniff, a
 referrer policy, no framing, a Permissions-Policy that gives geolocation and the camera only to the
-walker's capture page, and HSTS on https. Templates get the nonce with `csp_nonce()`.
+walker's capture page, and HSTS on https. Templates get the nonce with `csp_nonce()`; other responses
+get the policy without one. Pages without a Cache-Control of their own get one here.
 
 Style attributes (`style="..."`) are not allowed: with a nonce in style-src, browsers ignore
 'unsafe-inline'. Colours that come from data are set from JavaScript (static/js/page.js), which CSP
@@ -53,7 +54,8 @@ def tile_source(tile_url: str | None) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
-def content_security_policy(nonce: str, tile_url: str | None) -> str:
+def content_security_policy(nonce: str | None, tile_url: str | None) -> str:
+    """The policy; `nonce` only for pages (a nonce means nothing on a style sheet, a photo or JSON)."""
     images = ["'self'", "data:", "blob:"]
     connect = ["'self'"]
     tiles = tile_source(tile_url)
@@ -62,8 +64,8 @@ def content_security_policy(nonce: str, tile_url: str | None) -> str:
         connect.append(tiles)  # the capture page's service worker fetches tiles to keep them offline
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", f"'nonce-{nonce}'"],
-        "style-src": ["'self'", f"'nonce-{nonce}'"],
+        "script-src": ["'self'"] + ([f"'nonce-{nonce}'"] if nonce else []),
+        "style-src": ["'self'"] + ([f"'nonce-{nonce}'"] if nonce else []),
         "img-src": images,
         "connect-src": connect,
         "font-src": ["'self'"],
@@ -82,13 +84,22 @@ def permissions_policy(endpoint: str | None) -> str:
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), current_app.config.get("TILE_URL"))
+    page = response.mimetype == "text/html"
+    headers["Content-Security-Policy"] = content_security_policy(csp_nonce() if page else None,
+                                                                 current_app.config.get("TILE_URL"))
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = permissions_policy(request.endpoint)
     if request.is_secure:
         headers["Strict-Transport-Security"] = f"max-age={HSTS_MAX_AGE}"
+    if page and "Cache-Control" not in headers:
+        # Staff pages hold names and contact details: never stored. The walker's pages may be kept
+        # in the phone's own cache (revalidated before use), so the service worker can keep the
+        # page just loaded without a second download.
+        # (The user as loaded for this page, if it was: a page that never asked rendered nothing of theirs.)
+        user = g.get("_login_user")
+        headers["Cache-Control"] = "no-store" if user is not None and user.is_authenticated else "private, no-cache"
     return response
 
 

@@ -11,7 +11,6 @@
     span.textContent = text;
     return span;
   }
-  L.Icon.Default.imagePath = config.leafletImages;
   var map = L.map(el);
   L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: config.tileAttribution }).addTo(map);
   map.setView(config.centre || [59.3293, 18.0686], 16);

@@ -238,7 +238,9 @@ self.addEventListener("fetch", function (event) {
 });
 
 /* The capture page asks for its own copy (and its list's) to be kept: the first visit was loaded
-   before this worker was in control, so it went past the cache. Answered on the message port. */
+   before this worker was in control, so it went past the cache. The page the walker has open comes
+   from the browser's HTTP cache (it has just been loaded: no second download), the list from the
+   network. Answered on the message port. */
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   var port = event.ports && event.ports[0];
@@ -248,8 +250,11 @@ self.addEventListener("message", function (event) {
   }
   if (data.type !== "keep-pages" || !Array.isArray(data.urls)) return;
   var urls = data.urls.map(function (u) { return new URL(u, self.location.href); }).filter(isPage);
+  var sender = event.source && event.source.url ? pageKey(new URL(event.source.url)) : "";
   event.waitUntil(Promise.all(urls.map(function (url) {
-    return fetch(url.href, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+    var init = { credentials: "same-origin", redirect: "manual" };
+    if (pageKey(url) === sender) init.cache = "force-cache";
+    return fetch(url.href, init).then(function (response) {
       return cacheable(response) ? storePage(url, response).then(function () { return true; }) : false;
     }, function () { return false; });
   })).then(function (kept) {

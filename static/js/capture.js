@@ -125,7 +125,10 @@
     form.dispatchEvent(new CustomEvent("capture:position", { detail: { lat: lat, lon: lon } }));
     if (!map) return;
     if (!marker) {
-      marker = L.marker([lat, lon], { draggable: true, autoPan: true, keyboard: true }).addTo(map);
+      // A pin drawn by CSS (capture.css), not Leaflet's PNG icons: nothing more to download or keep offline.
+      var pin = L.divIcon({ className: "capture-pin", html: "<span></span>", iconSize: [34, 34], iconAnchor: [17, 31] });
+      marker = L.marker([lat, lon], { icon: pin, draggable: true, autoPan: true, keyboard: true,
+                                      title: L.Marker.prototype.options.alt }).addTo(map);
       marker.on("dragend", function () {
         var ll = marker.getLatLng();
         placeByHand(ll.lat, ll.lng, "map", msg.placedOnMap);
@@ -151,7 +154,6 @@
   function initMap() {
     if (!window.L) return;
     try {
-      L.Icon.Default.imagePath = config.leafletImages;
       map = L.map("capture-map", { zoomControl: true, attributionControl: true, minZoom: config.minZoom, maxZoom: 19 });
       // One subdomain, so a tile has one address: the one the service worker kept.
       L.tileLayer(config.tileUrl, { maxZoom: 19, maxNativeZoom: config.maxNativeZoom, subdomains: "a",

@@ -50,3 +50,27 @@ def test_first_visit_downloads_each_asset_once(live_app, browser):
     assets = {path: n for path, n in downloads.items() if path.startswith(("/static/", "/maps/assets/"))}
     assert "/static/js/capture.js" in assets and "/maps/assets/leaflet/leaflet.js" in assets
     assert {path: n for path, n in assets.items() if n > 1} == {}
+
+
+def test_a_walker_who_joined_downloads_the_capture_page_once(live_app, browser):
+    """The service worker keeps the page the walker has open from the browser's own cache."""
+    app, base = live_app
+    with app.app_context():
+        walk = factories.walk()
+        db.session.commit()
+        code = walk.join_code
+    downloads = count_downloads(app)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="sv-SE")
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/j/{code}")
+        page.get_by_label("Jag har läst texten ovan och vill delta.").check()
+        page.get_by_role("button", name="Gå med i vandringen").click()
+        page.wait_for_url(f"**/j/{code}/capture")
+        page.wait_for_selector("html[data-offline-ready]", state="attached", timeout=15000)
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    assert downloads[f"/j/{code}/capture"] == 1
+    assert downloads[f"/j/{code}/mine"] == 1  # kept for use without signal

@@ -47,11 +47,12 @@ def test_precache_list_covers_the_capture_screen_and_every_file_exists(client):
     paths = {url.split("?")[0] for url in precache}
     for needed in ("/static/js/capture.js", "/static/js/capture-queue.js", "/static/js/capture-offline.js",
                    "/static/css/capture.css", "/static/css/app.css", "/maps/assets/leaflet/leaflet.js",
-                   "/maps/assets/leaflet/leaflet.css", "/maps/assets/leaflet/images/marker-icon.png"):
+                   "/maps/assets/leaflet/leaflet.css"):
         assert needed in paths
-    # Content-hashed URLs (except the images Leaflet names itself): the worker's install finds them in
-    # the HTTP cache the page just filled.
-    assert all(("?v=" in url) != ("/leaflet/images/" in url) for url in precache)
+    # Content-hashed URLs: the worker's install finds them in the HTTP cache the page just filled. The
+    # walker's maps use none of Leaflet's images (the pin is drawn in CSS).
+    assert all("?v=" in url for url in precache)
+    assert not any("/leaflet/images/" in url for url in precache)
     # One missing file makes the browser refuse to install the worker at all.
     for url in precache:
         with client.get(url) as response:

@@ -21,10 +21,18 @@ SEEN_REFRESH_SECONDS = 60  # rewrite the cookie at most once a minute, not on ev
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """The session cookie is Secure when the app is configured for https or the request came over it."""
+    """The session cookie is Secure when the app is configured for https or the request came over it;
+    immutable files go out without it."""
 
     def get_cookie_secure(self, app) -> bool:
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
+
+    def save_session(self, app, session, response) -> None:
+        # A file cached as immutable does not depend on the session: no cookie, and no "Vary: Cookie"
+        # (which would make the browser fetch the file again after logging in).
+        if response.cache_control.immutable and not session.modified:
+            return
+        super().save_session(app, session, response)
 
 
 def start(user: User) -> None:

@@ -18,10 +18,8 @@ STATIC_ASSETS = (
     "css/app.css", "css/capture.css", "js/menu.js", "js/page.js", "js/capture-queue.js", "js/capture.js",
     "js/capture-offline.js", "js/capture-map.js", "icon.svg", "manifest.webmanifest", "js/capture-metoo.js",
 )
-LEAFLET_ASSETS = (
-    "leaflet.js", "leaflet.css", "images/marker-icon.png", "images/marker-icon-2x.png",
-    "images/marker-shadow.png", "images/layers.png", "images/layers-2x.png",
-)
+# The walker's maps draw their pin in CSS and have no layer control: none of Leaflet's images is needed.
+LEAFLET_ASSETS = ("leaflet.js", "leaflet.css")
 
 
 def _leaflet_dir() -> str:
@@ -33,9 +31,7 @@ def precache_files() -> list[tuple[str, str]]:
     """(url, file on disk) for every file the worker stores when it is installed."""
     static = current_app.static_folder
     files = [(url_for("static", filename=name), os.path.join(static, name)) for name in STATIC_ASSETS]
-    # Leaflet builds its images' URLs itself, without ?v=: precache those very URLs, not a second copy.
-    files += [(url_for("maps.leaflet_asset", filename=name, v=None) if name.startswith("images/")
-               else url_for("maps.leaflet_asset", filename=name), os.path.join(_leaflet_dir(), name))
+    files += [(url_for("maps.leaflet_asset", filename=name), os.path.join(_leaflet_dir(), name))
               for name in LEAFLET_ASSETS]
     return files
 

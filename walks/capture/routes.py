@@ -134,7 +134,6 @@ def walk(code: str):
         "mineUrl": url_for("capture.mine", code=walk.join_code),
         "swUrl": url_for("capture_offline.service_worker"),
         "swScope": request.script_root + "/",
-        "leafletImages": url_for("maps.leaflet_asset", filename="images/"),
         "tileUrl": tile_url,
         "tileAttribution": settings["TILE_ATTRIBUTION"],
         "minZoom": tiles.CAPTURE_MIN_ZOOM,
@@ -198,7 +197,6 @@ def mine(code: str):
     observations = service.own_observations(walk, participant)
     map_config = {
         "pointsUrl": url_for("capture.api_points", code=walk.join_code),
-        "leafletImages": url_for("maps.leaflet_asset", filename="images/"),
         "tileUrl": current_app.config["TILE_URL"],
         "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
         "centre": [walk.area.centre_lat, walk.area.centre_lon] if walk.area.centre_lat is not None else None,
