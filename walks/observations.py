@@ -87,14 +87,16 @@ def set_status(observation: Observation, event: str, actor=None, **details) -> s
     """Apply a lifecycle event; the one writer of Observation.status. Returns the new status."""
     if event not in EVENTS:
         raise DomainError(f"unknown observation event {event!r}")
-    db.session.flush()
     before = observation.status
     target = EVENTS[event]
     if target == "dismissed" or target in VERDICTS:
         after = target
     elif before == "dismissed" and event != "restored":
         after = before
+    elif target == STRENGTH[-1]:
+        after = target  # nothing the observation is part of is stronger: no need to look
     else:
+        db.session.flush()
         after = status_from_membership(observation)
         if target is not None:
             after = _stronger(target, after)

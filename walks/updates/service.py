@@ -109,12 +109,18 @@ def news_key(observation: Observation) -> str:
 
 # --- "was it fixed?" -------------------------------------------------------------------------------
 
-def reporters(observation: Observation) -> list[int]:
-    """The participants who reported it: its own walker and those whose points were merged into it."""
-    merged = db.session.scalars(sa.select(Observation.participant_id).where(
-        Observation.merged_into_id == observation.id, Observation.participant_id.is_not(None))).all()
-    ids = ([observation.participant_id] if observation.participant_id else []) + list(merged)
-    return list(dict.fromkeys(ids))
+def reporters(observations: list[Observation]) -> dict[int, list[int]]:
+    """Observation id -> the participants who reported it: its own walker and those whose points were
+    merged into it (one query per 500 observations, not one each)."""
+    merged: dict[int, list[int]] = {}
+    ids = [o.id for o in observations]
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(sa.select(Observation.merged_into_id, Observation.participant_id).where(
+            Observation.merged_into_id.in_(ids[start:start + 500]), Observation.participant_id.is_not(None)))
+        for into, participant_id in rows:
+            merged.setdefault(into, []).append(participant_id)
+    return {o.id: list(dict.fromkeys(([o.participant_id] if o.participant_id else []) + merged.get(o.id, [])))
+            for o in observations}
 
 
 def ask_questions(now: dt.datetime, after_days: int) -> int:
@@ -125,8 +131,9 @@ def ask_questions(now: dt.datetime, after_days: int) -> int:
                Observation.hidden.is_(False), Observation.merged_into_id.is_(None),
                ~sa.exists().where(FixedQuestion.item_id == FaultReportItem.id))).all()
     made = 0
+    walkers = reporters([item.observation for item in items])
     for item in items:
-        for participant_id in reporters(item.observation):
+        for participant_id in walkers[item.observation_id]:
             try:
                 with db.session.begin_nested():  # another machine may ask the same question at once
                     db.session.add(FixedQuestion(item_id=item.id, participant_id=participant_id, created_at=now,
