@@ -37,7 +37,7 @@ PASSWORD = "correct horse battery"
 
 def build(n: int, rnd: random.Random) -> tuple[int, str]:
     area = Area(name="Bänkområdet", centre_lat=57.7215, centre_lon=11.9525)
-    user = User(email="bench@example.se", name="Bench", password_hash=generate_password_hash(PASSWORD))
+    user = User(email="bench@example.se", name="Bench", role="admin", password_hash=generate_password_hash(PASSWORD))
     db.session.add_all([area, user])
     orgs = []
     for k in range(10):

@@ -39,7 +39,7 @@ def build(n_per_walk: int, rnd: random.Random) -> int:
     categories = list(db.session.scalars(sa.select(Category)))
     area = Area(name="Bänkområdet", centre_lat=57.7215, centre_lon=11.9525)
     org = Organization(name="Stadsmiljöförvaltningen")
-    db.session.add_all([area, org, User(email="bench@example.se", password_hash=generate_password_hash("bench-pass"))])
+    db.session.add_all([area, org, User(email="bench@example.se", role="admin", password_hash=generate_password_hash("bench-pass"))])
     db.session.flush()
     start = dt.datetime(2025, 1, 15, 19, 0)
     observations = []
