@@ -55,8 +55,11 @@ browser:
 	  else echo "make test needs Debian's packages:$$missing (sudo apt-get install$$missing)" >&2; exit 1; fi; \
 	fi
 
+# The suite on both cores (a test file stays on one worker, so its shared set-up is built once), then
+# the browser tests one at a time: they time what a phone sees and should not share the CPU.
 test: install-dev translations browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not e2e" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m e2e
 
 # The suite (but the browser tests) against PostgreSQL: TEST_DATABASE_URL=postgresql://... make test-postgres
 test-postgres: install-dev translations

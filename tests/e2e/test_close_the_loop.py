@@ -30,6 +30,7 @@ def story(live_app):
         report.items[0].status, report.items[0].external_id = "resolved", "PNF-9"
         report.items[0].recipient_notes = "Lampan är bytt."
         set_status(observation, "report_resolved")
+        db.session.flush()  # resolved before the job's "now"
         service.ask_questions(utcnow(), 0)
         db.session.commit()
         ids = {"walk": walk.id, "code": walk.join_code}
