@@ -39,7 +39,8 @@ def test_demo_hooks_load_actors_and_plan(app):
     first_walk_new = [o for o in loaded["walks"][0].observations if o.status == "new"]
     assert len(first_walk_new) >= 3
     resolved = [o for o in loaded["walks"][0].observations if o.status == "resolved"]
-    assert {o.category.code for o in resolved} == {"lighting", "vegetation", "transit_stop"}
+    # Fixed by actions (lighting, the transit stop) and by the housing company's answered fault report.
+    assert {o.category.code for o in resolved} == {"lighting", "vegetation", "transit_stop", "abandoned_vehicles"}
 
 
 def test_loading_twice_reuses_the_actors(make):

@@ -175,7 +175,8 @@ def test_3_one_jobs_run_after_the_endpoint_closes_it_the_walkers_list_says_fixed
     story.walker_logs_a_fault()
     story.coordinator_sends_it()
     output = story.recipient_closes_it_and_jobs_run()
-    assert "open311-status: closed 1" in output and "fixed-question: asked 1, mailed 1" in output
+    # The demo's own fixed faults are asked about too, on their walkers' lists; only ours left an e-mail.
+    assert "open311-status: closed 1" in output and re.search(r"fixed-question: asked \d+, mailed 1\b", output)
     story.client.set_cookie(f"tvp_{story.walk.id}", story.walker_cookie)
     story.client.set_cookie("lang", "en")
     html = story.client.get(f"/j/{story.walk.join_code}/mine").get_data(True)

@@ -1,10 +1,13 @@
-"""Demo routing rules for the demo area: who fixes what around Hjalmar Brantingsplatsen.
+"""Demo routing rules for the demo area: who fixes what around Hjalmar Brantingsplatsen, and one fault
+report from the first walk that went out and came back fixed, so the demo shows the loop closed.
 
 The actors' demo creates the organizations; any that is missing is created here. Västtrafik, unless
 it already has an Open311 endpoint, is made an Open311 recipient pointed at this app's own Open311
 API with a fresh key, so that forwarding can be tried in the demo without an outside server.
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,6 +16,7 @@ from .. import geo
 from ..extensions import db
 from ..models import ApiKey, Area, Category, Organization, RoutingRule
 from ..open311.service import create_api_key
+from . import service
 
 CITY = "Stadsmiljöförvaltningen"
 PARKS = "Park- och naturförvaltningen"
@@ -39,6 +43,9 @@ AREA_WIDE = {
 # Inside the housing company's estate (the north-west part of the area) it fixes these itself.
 HOUSING_CATEGORIES = ("lighting", "vegetation", "graffiti", "litter", "abandoned_vehicles")
 ESTATE_NAME = "Bostadsbolagets gård"
+# What the housing company answered about the faults of the first walk on its land.
+NOTES = {"vegetation": "Buskarna vid gården är nedklippta; siktlinjen mot hållplatsen är fri.",
+         "abandoned_vehicles": "Cyklarna är märkta och bortforslade efter fyra veckor."}
 
 
 def estate_polygon(area: Area) -> dict:
@@ -88,4 +95,24 @@ def load_demo(area: Area, walks, coordinator) -> list[RoutingRule]:
                                  sub_area=estate, sub_area_name=ESTATE_NAME))
     db.session.add_all(rules)
     db.session.flush()
+    if walks:
+        _answered_report(walks[0], organizations[HOUSING], coordinator)
     return rules
+
+
+def _answered_report(walk, organization: Organization, coordinator) -> None:
+    """The housing company's faults from the first walk: sent two days after it, acknowledged, fixed
+    a month later with a note. Through the service's own steps; only the dates are set back."""
+    faults = [o for o in walk.observations if service.route_fault(o) is organization]
+    drafts, _ = service.build_drafts(faults, coordinator)
+    for report in drafts:
+        service.mark_sent(report, coordinator)
+        service.set_external_ref(report, coordinator, "BB-2025-0412")
+        for item in report.items:
+            service.set_item_status(item, "acknowledged", coordinator)
+            service.set_item_status(item, "resolved", coordinator)
+            item.recipient_notes = NOTES.get(item.observation.category.code, "Åtgärdat.")
+        report.sent_at = walk.starts_at + dt.timedelta(days=2)
+        report.acknowledged_at = walk.starts_at + dt.timedelta(days=4)
+        report.resolved_at = walk.starts_at + dt.timedelta(days=38)
+    db.session.flush()
