@@ -73,6 +73,19 @@ def test_merged_shows_the_other_point_and_its_outcome(make):
     outcome = outcome_for(mine)
     assert outcome.kind == "merged" and outcome.merged_with is other
     assert outcome.merged_outcome.kind == "sent" and "Sent to" in outcome.text
+    assert outcome.text.startswith("Merged with another walker's point")
+
+
+def test_a_walkers_own_me_too_says_so(make):
+    walk = make.walk()
+    other = make.observation(walk=walk, text="Mörkt vid tunneln")
+    mine = make.observation(walk=walk, merged_into=other, source="metoo")
+    sent(make, other)
+    outcome = outcome_for(mine)
+    assert outcome.kind == "merged" and outcome.merged_with is other
+    assert outcome.text.startswith("You said “me too” to another walker's point here: Sent to")
+    with force_locale("sv"):
+        assert outcome_for(mine).text.startswith("Du sa ”Jag med” till en annan deltagares punkt här:")
 
 
 def test_in_an_action_gives_its_title_and_status(make):

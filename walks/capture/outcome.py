@@ -107,8 +107,11 @@ def outcome_for(observation: Observation) -> Outcome:
     if observation.merged_into is not None:
         root = merge_root(observation)
         other = outcome_for(root)
-        return Outcome("merged", _("Merged with another walker's point at the same place: %(outcome)s",
-                                   outcome=other.text), merged_with=root, merged_outcome=other)
+        if observation.source == "metoo":  # the walker's own "me too", not a merge someone else made
+            text = _("You said “me too” to another walker's point here: %(outcome)s", outcome=other.text)
+        else:
+            text = _("Merged with another walker's point at the same place: %(outcome)s", outcome=other.text)
+        return Outcome("merged", text, merged_with=root, merged_outcome=other)
     if observation.hidden:
         return Outcome("hidden", _("Set aside by the coordinator."))
     if observation.status == "dismissed":
