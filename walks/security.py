@@ -19,6 +19,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
+from flask_login import current_user
 
 # The walker's capture page asks for the position and may open the camera; no other page may.
 WALKER_CAPTURE_ENDPOINTS = frozenset({"capture.walk"})
@@ -97,9 +98,7 @@ def add_security_headers(response: Response) -> Response:
         # Staff pages hold names and contact details: never stored. The walker's pages may be kept
         # in the phone's own cache (revalidated before use), so the service worker can keep the
         # page just loaded without a second download.
-        # (The user as loaded for this page, if it was: a page that never asked rendered nothing of theirs.)
-        user = g.get("_login_user")
-        headers["Cache-Control"] = "no-store" if user is not None and user.is_authenticated else "private, no-cache"
+        headers["Cache-Control"] = "no-store" if current_user.is_authenticated else "private, no-cache"
     return response
 
 

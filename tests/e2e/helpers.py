@@ -28,3 +28,10 @@ def shoot(page, name, full_page=True):
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
+
+
+def map_settled(page) -> None:
+    """Leaflet has drawn its controls and no zoom or cluster animation is running."""
+    page.locator(".leaflet-control-zoom-in").first.wait_for()
+    # A locator wait, not wait_for_function: the app's CSP forbids evaluating strings in the page.
+    page.locator(".leaflet-zoom-anim, .leaflet-cluster-anim").first.wait_for(state="detached")

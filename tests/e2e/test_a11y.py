@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from werkzeug.serving import make_server
 
 from app import create_app
-from tests.e2e.helpers import PASSWORD, log_in, shoot, watch_errors
+from tests.e2e.helpers import PASSWORD, log_in, map_settled, shoot, watch_errors
 from walks import demo
 from walks.auth import service as accounts
 from walks.extensions import db
@@ -53,13 +53,18 @@ def site(tmp_path_factory):
         db.engine.dispose()
 
 
+def logged_in(browser, site, **options):
+    """The demo coordinator's page in a new browser context (closed by the caller)."""
+    page = watch_errors(browser.new_context(locale="sv-SE", **options).new_page())
+    log_in(page, site["base"], email=site["email"])
+    return page
+
+
 @pytest.fixture(scope="module")
 def coordinator(browser, site):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-    page = watch_errors(context.new_page())
-    log_in(page, site["base"], email=site["email"])
+    page = logged_in(browser, site, viewport={"width": 1280, "height": 900})
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture(scope="module")
@@ -107,13 +112,6 @@ def serious_violations(page) -> list[str]:
             problems.append(f"{violation['id']} ({violation['impact']}): {violation['help']} – "
                             f"{[n['target'] for n in nodes[:5]]}")
     return problems
-
-
-def map_settled(page) -> None:
-    """Leaflet has drawn its controls and no zoom or cluster animation is running."""
-    page.locator(".leaflet-control-zoom-in").first.wait_for()
-    # A locator wait, not wait_for_function: the app's CSP forbids evaluating strings in the page.
-    page.locator(".leaflet-zoom-anim, .leaflet-cluster-anim").first.wait_for(state="detached")
 
 
 @pytest.mark.parametrize("name, who, path", PAGES, ids=[name for name, _who, _path in PAGES])
@@ -179,12 +177,9 @@ def test_capture_page_mirrors_right_to_left(walker, site, language, title):
 
 @pytest.fixture(scope="module")
 def phone_coordinator(browser, site):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  locale="sv-SE")
-    page = watch_errors(context.new_page())
-    log_in(page, site["base"], email=site["email"])
+    page = logged_in(browser, site, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.parametrize("path", [

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from app import create_app
-from tests.e2e.helpers import log_in, shoot
+from tests.e2e.helpers import log_in, map_settled, shoot
 from walks import demo
 from walks.auth import service as accounts
 from walks.extensions import db
@@ -257,6 +257,7 @@ def test_markup_in_a_category_name_is_text_on_the_coordinators_map(server, coord
     marker = page.locator(".map-marker")
     marker.wait_for()
     assert marker.get_attribute("aria-label") == MARKUP_NAME
+    map_settled(page)  # a click during the opening zoom misses the marker
     marker.click()
     popup = page.locator(".map-popup")
     popup.wait_for()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 
 import requests
 import sqlalchemy as sa
 
 from .. import net
+from ..batches import batched
 from ..extensions import db
 from ..models import FaultReport, FaultReportItem, Organization
 from ..reports import service as reports
@@ -24,7 +26,7 @@ CHECK_EVERY = dt.timedelta(minutes=15)
 OPEN_ITEM_STATUSES = ("sent", "acknowledged")
 
 
-def _claim(ids: list[int], now: dt.datetime) -> list[int]:
+def _claim(ids: Sequence[int], now: dt.datetime) -> list[int]:
     """Mark these items as being checked now; only the ids this caller claimed come back."""
     claimed = db.session.execute(
         sa.update(FaultReportItem)
@@ -89,8 +91,7 @@ def fetch_organization(organization: Organization, items: list[FaultReportItem],
     base = organization.open311_base_url.rstrip("/")
     _resolve_tokens(base, [i for i in items if not i.external_id and i.external_token], counts)
     numbered = [i for i in items if i.external_id]
-    for start in range(0, len(numbered), BATCH):
-        batch = numbered[start:start + BATCH]
+    for batch in batched(numbered, BATCH):
         try:
             answers = _answers(base, [i.external_id for i in batch], organization.open311_jurisdiction)
         except (requests.RequestException, ValueError):
@@ -129,8 +130,8 @@ def fetch_open311_status(now: dt.datetime) -> str:
         by_organization[organization_id].append(item_id)
     counts: dict[str, int] = defaultdict(int)
     for organization_id, ids in by_organization.items():
-        for start in range(0, len(ids), 1000):
-            claimed = _claim(ids[start:start + 1000], now)
+        for some in batched(ids, 1000):
+            claimed = _claim(some, now)
             if claimed:
                 fetch_organization(db.session.get(Organization, organization_id), _items(claimed), counts)
                 db.session.commit()

@@ -408,9 +408,7 @@ def xlsx(report_id: int):
 @bp.get("/reports/<int:report_id>/photos/<filename>")
 def photo(report_id: int, filename: str):
     """A report's photo, for its area's staff (recipients get signed links that expire: capture.links)."""
-    report = db.session.get(FaultReport, report_id)
-    if report is None or not access.can_view(current_user, report):
-        fail(404, _("That photo does not exist."))
+    report = access.get_visible(current_user, FaultReport, report_id, message=_("That photo does not exist."))
     found = db.session.scalar(sa.select(Photo).join(FaultReportItem, FaultReportItem.observation_id ==
                                                     Photo.observation_id)
                               .where(FaultReportItem.report_id == report.id,

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import photos as photo_pipeline
+from ..batches import batched
 from ..capture import service as capture
 from ..capture.outcome import outcome_for
 from ..extensions import db
@@ -113,10 +114,9 @@ def reporters(observations: list[Observation]) -> dict[int, list[int]]:
     """Observation id -> the participants who reported it: its own walker and those whose points were
     merged into it (one query per 500 observations, not one each)."""
     merged: dict[int, list[int]] = {}
-    ids = [o.id for o in observations]
-    for start in range(0, len(ids), 500):
+    for some in batched([o.id for o in observations], 500):
         rows = db.session.execute(sa.select(Observation.merged_into_id, Observation.participant_id).where(
-            Observation.merged_into_id.in_(ids[start:start + 500]), Observation.participant_id.is_not(None)))
+            Observation.merged_into_id.in_(some), Observation.participant_id.is_not(None)))
         for into, participant_id in rows:
             merged.setdefault(into, []).append(participant_id)
     return {o.id: list(dict.fromkeys(([o.participant_id] if o.participant_id else []) + merged.get(o.id, [])))
